@@ -1,0 +1,75 @@
+/**
+ * Reverse-mode automatic differentiation on the symbolic graph: `grad(loss, wrt)` appends the
+ * backward graph (built from standard ONNX ops by the rules in `rules.ts`) to the same graph
+ * and returns one gradient tensor per `wrt` tensor.
+ *
+ * @module
+ */
+import { fill, reshapeLike } from "./shape_ops.ts";
+import { fmtShape, isFloat, type Node, type Tensor } from "./graph.ts";
+import { accumulate, NON_DIFFERENTIABLE, RULES, unbroadcast } from "./rules.ts";
+import { UserError } from "../util/errors.ts";
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/** Tensor ids reachable forward from `sources` through `nodes`. */
+function forwardReach(nodes: Node[], sources: Tensor[]): Set<number> {
+  const reach = new Set(sources.map((t) => t.id));
+  for (const n of nodes) {
+    if (n.inputs.some((t) => reach.has(t.id))) for (const o of n.outputs) reach.add(o.id);
+  }
+  return reach;
+}
+
+/**
+ * Gradients of the scalar `loss` with respect to each tensor in `wrt` (graph inputs,
+ * constants or intermediate values). Tensors that `loss` does not depend on get a zero
+ * gradient. Throws a {@link UserError} for a non-scalar loss or an op with no backward rule.
+ *
+ * @example
+ * ```ts
+ * import { newGraph, input } from "./graph.ts";
+ * import { mul, reduceSum } from "./ops.ts";
+ * import { grad } from "./grad.ts";
+ * const g = newGraph();
+ * const x = input(g, "x", [3], "float64");
+ * const [dx] = grad(reduceSum(mul(x, x)), [x]); // dx = 2x
+ * ```
+ */
+export function grad(loss: Tensor, wrt: Tensor[]): Tensor[] {
+  const g = loss.graph;
+  if (loss.shape.length !== 0) {
+    throw new UserError(`grad: loss must be a scalar, got shape ${fmtShape(loss.shape)}`);
+  }
+  const nodes = g.nodes.slice();
+  const reach = forwardReach(nodes, wrt);
+  const grads = new Map<number, Tensor>([[loss.id, fill(loss, 1)]]);
+  const put = (t: Tensor, d: Tensor | undefined) => {
+    if (!d || !reach.has(t.id) || !isFloat(t.dtype)) return;
+    let fitted = sameShape(d, t) ? d : unbroadcast(d, t);
+    if (!sameShape(fitted, t)) fitted = reshapeLike(fitted, t);
+    const prev = grads.get(t.id);
+    grads.set(t.id, prev ? accumulate(prev, fitted) : fitted);
+  };
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    const gOuts = n.outputs.map((o) => grads.get(o.id));
+    if (gOuts.every((x) => x === undefined)) continue;
+    if (n.vjp) {
+      const ds = n.vjp.rule(gOuts);
+      n.vjp.wrt.forEach((t, k) => put(t, ds[k]));
+      continue;
+    }
+    if (NON_DIFFERENTIABLE.has(n.op)) continue;
+    const needs = n.inputs.map((t) => reach.has(t.id) && isFloat(t.dtype));
+    if (!needs.some(Boolean)) continue;
+    const rule = RULES[n.op];
+    if (!rule) throw new UserError(`grad: no backward rule for op ${n.op}`);
+    if (n.outputs.length !== 1) throw new UserError(`grad: op ${n.op} has several outputs`);
+    const ds = rule(n, gOuts[0]!, needs);
+    n.inputs.forEach((t, k) => needs[k] && put(t, ds[k]));
+  }
+  return wrt.map((t) => grads.get(t.id) ?? fill(t, 0));
+}
