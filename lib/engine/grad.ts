@@ -11,14 +11,17 @@ import { accumulate, NON_DIFFERENTIABLE, RULES, unbroadcast } from "./rules.ts";
 import { UserError } from "../util/errors.ts";
 
 function sameShape(a: Tensor, b: Tensor): boolean {
-  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  return a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i]);
 }
 
 /** Tensor ids reachable forward from `sources` through `nodes`. */
 function forwardReach(nodes: Node[], sources: Tensor[]): Set<number> {
   const reach = new Set(sources.map((t) => t.id));
   for (const n of nodes) {
-    if (n.inputs.some((t) => reach.has(t.id))) for (const o of n.outputs) reach.add(o.id);
+    if (n.inputs.some((t) => reach.has(t.id))) {
+      for (const o of n.outputs) reach.add(o.id);
+    }
   }
   return reach;
 }
@@ -41,7 +44,9 @@ function forwardReach(nodes: Node[], sources: Tensor[]): Set<number> {
 export function grad(loss: Tensor, wrt: Tensor[]): Tensor[] {
   const g = loss.graph;
   if (loss.shape.length !== 0) {
-    throw new UserError(`grad: loss must be a scalar, got shape ${fmtShape(loss.shape)}`);
+    throw new UserError(
+      `grad: loss must be a scalar, got shape ${fmtShape(loss.shape)}`,
+    );
   }
   const nodes = g.nodes.slice();
   const reach = forwardReach(nodes, wrt);
@@ -67,7 +72,9 @@ export function grad(loss: Tensor, wrt: Tensor[]): Tensor[] {
     if (!needs.some(Boolean)) continue;
     const rule = RULES[n.op];
     if (!rule) throw new UserError(`grad: no backward rule for op ${n.op}`);
-    if (n.outputs.length !== 1) throw new UserError(`grad: op ${n.op} has several outputs`);
+    if (n.outputs.length !== 1) {
+      throw new UserError(`grad: op ${n.op} has several outputs`);
+    }
     const ds = rule(n, gOuts[0]!, needs);
     n.inputs.forEach((t, k) => needs[k] && put(t, ds[k]));
   }

@@ -57,14 +57,22 @@ export async function gradCheck(
   const eps = opts.eps ?? 1e-6, floor = opts.floor ?? 1e-3;
   for (const t of wrt) {
     if (!t.inputName || t.dtype !== "float64") {
-      throw new UserError("gradCheck: every checked tensor must be a float64 graph input");
+      throw new UserError(
+        "gradCheck: every checked tensor must be a float64 graph input",
+      );
     }
   }
   const grads = grad(loss, wrt);
   const outputs: Record<string, Tensor> = { loss };
   grads.forEach((d, i) => (outputs[`grad_${wrt[i].inputName}`] = d));
-  const session = await openSession(toOnnx(g, { outputs }), { threads: 1 });
-  const fwd = await openSession(toOnnx(g, { outputs: { loss } }), { threads: 1 });
+  const session = await openSession(toOnnx(g, { outputs }), {
+    threads: 1,
+    optimization: "basic",
+  });
+  const fwd = await openSession(toOnnx(g, { outputs: { loss } }), {
+    threads: 1,
+    optimization: "basic",
+  });
   const analytic = await session.run(values);
   const relError: Record<string, number> = {};
   let evaluations = 0;
@@ -73,7 +81,9 @@ export async function gradCheck(
     const base = values[name].data as Float64Array;
     const a = analytic[`grad_${name}`].data as Float64Array;
     const n = base.length;
-    const stride = opts.maxElements && n > opts.maxElements ? n / opts.maxElements : 1;
+    const stride = opts.maxElements && n > opts.maxElements
+      ? n / opts.maxElements
+      : 1;
     let worst = 0;
     for (let f = 0; f < n; f += stride) {
       const i = Math.floor(f);
@@ -85,12 +95,17 @@ export async function gradCheck(
       const lm = ((await fwd.run(feeds)).loss.data as Float64Array)[0];
       evaluations += 2;
       const num = (lp - lm) / (2 * eps);
-      const err = Math.abs(a[i] - num) / Math.max(Math.abs(a[i]), Math.abs(num), floor);
+      const err = Math.abs(a[i] - num) /
+        Math.max(Math.abs(a[i]), Math.abs(num), floor);
       if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
     }
     relError[name] = worst;
   }
   await session.release();
   await fwd.release();
-  return { maxRelError: Math.max(0, ...Object.values(relError)), relError, evaluations };
+  return {
+    maxRelError: Math.max(0, ...Object.values(relError)),
+    relError,
+    evaluations,
+  };
 }

@@ -234,7 +234,9 @@ export function broadcastShapes(
     else if (db === 1 || sameDim(da, db)) out.push(da);
     else {
       throw new UserError(
-        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (dim ${i}: ${da} vs ${db})`,
+        `${op}: shapes ${fmtShape(a)} and ${
+          fmtShape(b)
+        } cannot be broadcast (dim ${i}: ${da} vs ${db})`,
       );
     }
   }

@@ -46,7 +46,12 @@ function rawBytes(data: ConstData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function tensorProto(name: string, dtype: DType, dims: number[], data: ConstData): Message {
+function tensorProto(
+  name: string,
+  dtype: DType,
+  dims: number[],
+  data: ConstData,
+): Message {
   const m = message();
   writePackedInts(m, 1, dims);
   writeInt(m, 2, ONNX_DTYPE[dtype]);
@@ -106,13 +111,19 @@ function valueInfo(name: string, t: Tensor, withShape: boolean): Message {
   return m;
 }
 
-function nodeProto(n: Node, idx: number, names: (t: Tensor) => string): Message {
+function nodeProto(
+  n: Node,
+  idx: number,
+  names: (t: Tensor) => string,
+): Message {
   const m = message();
   for (const t of n.inputs) writeString(m, 1, names(t));
   for (const t of n.outputs) writeString(m, 2, names(t));
   writeString(m, 3, `${n.op}_${idx}`);
   writeString(m, 4, n.op);
-  for (const [k, a] of Object.entries(n.attrs)) writeMessage(m, 5, attrProto(k, a));
+  for (const [k, a] of Object.entries(n.attrs)) {
+    writeMessage(m, 5, attrProto(k, a));
+  }
   return m;
 }
 
@@ -150,23 +161,37 @@ export function liveSubgraph(g: Graph, outputs: Tensor[]) {
  */
 export function toOnnx(g: Graph, opts: EmitOptions): Uint8Array {
   const opset = opts.opset ?? 17;
-  if (opset < 17) throw new UserError(`toOnnx: opset must be ≥ 17, got ${opset}`);
+  if (opset < 17) {
+    throw new UserError(`toOnnx: opset must be ≥ 17, got ${opset}`);
+  }
   const outs = Object.entries(opts.outputs);
   const live = liveSubgraph(g, outs.map(([, t]) => t));
   const graph = message();
-  live.nodes.forEach((n, i) => writeMessage(graph, 1, nodeProto(n, i, tensorName)));
+  live.nodes.forEach((n, i) =>
+    writeMessage(graph, 1, nodeProto(n, i, tensorName))
+  );
   outs.forEach(([name, t], i) => {
     if (g.inputs.some((x) => x.inputName === name)) {
-      throw new UserError(`toOnnx: output name '${name}' is also an input name`);
+      throw new UserError(
+        `toOnnx: output name '${name}' is also an input name`,
+      );
     }
     writeMessage(graph, 1, outputNode(t, name, live.nodes.length + i));
   });
   writeString(graph, 2, g.name);
   for (const c of live.constants) {
-    writeMessage(graph, 5, tensorProto(tensorName(c), c.dtype, c.shape as number[], c.constant!));
+    writeMessage(
+      graph,
+      5,
+      tensorProto(tensorName(c), c.dtype, c.shape as number[], c.constant!),
+    );
   }
-  for (const t of live.inputs) writeMessage(graph, 11, valueInfo(tensorName(t), t, true));
-  for (const [name, t] of outs) writeMessage(graph, 12, valueInfo(name, t, false));
+  for (const t of live.inputs) {
+    writeMessage(graph, 11, valueInfo(tensorName(t), t, true));
+  }
+  for (const [name, t] of outs) {
+    writeMessage(graph, 12, valueInfo(name, t, false));
+  }
   const model = message();
   writeInt(model, 1, 8);
   writeString(model, 2, opts.producer ?? "magrpo-deno");

@@ -6,8 +6,8 @@
  * @module
  */
 import {
-  type Attr,
   addNode,
+  type Attr,
   broadcastShapes,
   type Dim,
   type DType,
@@ -28,7 +28,12 @@ function lift(x: TensorLike, like: Tensor): Tensor {
   return typeof x === "number" ? scalar(like.graph, x, like.dtype) : x;
 }
 
-function binary(op: string, a: TensorLike, b: TensorLike, outType?: DType): Tensor {
+function binary(
+  op: string,
+  a: TensorLike,
+  b: TensorLike,
+  outType?: DType,
+): Tensor {
   if (typeof a === "number" && typeof b === "number") {
     throw new UserError(`${op}: at least one operand must be a tensor`);
   }
@@ -41,30 +46,44 @@ function binary(op: string, a: TensorLike, b: TensorLike, outType?: DType): Tens
   return addNode(op, [ta, tb], {}, [{ dtype: outType ?? ta.dtype, shape }])[0];
 }
 
-function unary(op: string, x: Tensor, attrs: Record<string, Attr> = {}): Tensor {
+function unary(
+  op: string,
+  x: Tensor,
+  attrs: Record<string, Attr> = {},
+): Tensor {
   return addNode(op, [x], attrs, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 /** a + b (broadcasting). */
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary("Add", a, b);
+export const add = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Add", a, b);
 /** a − b (broadcasting). */
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("Sub", a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Sub", a, b);
 /** a · b (broadcasting). */
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("Mul", a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Mul", a, b);
 /** a / b (broadcasting). */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binary("Div", a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Div", a, b);
 /** a ^ b (broadcasting). */
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binary("Pow", a, b);
+export const pow = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Pow", a, b);
 /** Elementwise maximum of two tensors. */
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary("Max", a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Max", a, b);
 /** Elementwise minimum of two tensors. */
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary("Min", a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Min", a, b);
 /** a == b → bool. */
-export const equal = (a: TensorLike, b: TensorLike): Tensor => binary("Equal", a, b, "bool");
+export const equal = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Equal", a, b, "bool");
 /** a < b → bool. */
-export const less = (a: TensorLike, b: TensorLike): Tensor => binary("Less", a, b, "bool");
+export const less = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Less", a, b, "bool");
 /** a > b → bool. */
-export const greater = (a: TensorLike, b: TensorLike): Tensor => binary("Greater", a, b, "bool");
+export const greater = (a: TensorLike, b: TensorLike): Tensor =>
+  binary("Greater", a, b, "bool");
 
 /** −x. */
 export const neg = (x: Tensor): Tensor => unary("Neg", x);
@@ -82,6 +101,10 @@ export const tanh = (x: Tensor): Tensor => unary("Tanh", x);
 export const sigmoid = (x: Tensor): Tensor => unary("Sigmoid", x);
 /** max(x, 0). */
 export const relu = (x: Tensor): Tensor => unary("Relu", x);
+/** cos(x). */
+export const cos = (x: Tensor): Tensor => unary("Cos", x);
+/** sin(x). */
+export const sin = (x: Tensor): Tensor => unary("Sin", x);
 /** |x|. */
 export const abs = (x: Tensor): Tensor => unary("Abs", x);
 /** A copy of x (useful to name a value). */
@@ -100,43 +123,84 @@ export function cast(x: Tensor, to: DType): Tensor {
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const like = typeof a === "number" ? (b as Tensor) : a;
   const ta = lift(a, like), tb = lift(b, like);
-  if (cond.dtype !== "bool") throw new UserError(`Where: condition must be bool, got ${cond.dtype}`);
-  const s = broadcastShapes("Where", broadcastShapes("Where", cond.shape, ta.shape), tb.shape);
-  return addNode("Where", [cond, ta, tb], {}, [{ dtype: ta.dtype, shape: s }])[0];
+  if (cond.dtype !== "bool") {
+    throw new UserError(`Where: condition must be bool, got ${cond.dtype}`);
+  }
+  const s = broadcastShapes(
+    "Where",
+    broadcastShapes("Where", cond.shape, ta.shape),
+    tb.shape,
+  );
+  return addNode("Where", [cond, ta, tb], {}, [{
+    dtype: ta.dtype,
+    shape: s,
+  }])[0];
 }
 
-function reduceShape(op: string, x: Tensor, axes: number[], keepDims: boolean): Dim[] {
+function reduceShape(
+  op: string,
+  x: Tensor,
+  axes: number[],
+  keepDims: boolean,
+): Dim[] {
   const ax = axes.map((a) => normAxis(op, a, x.shape.length));
-  return x.shape.flatMap((d, i) => ax.includes(i) ? (keepDims ? [1] : []) : [d]);
+  return x.shape.flatMap((d, i) =>
+    ax.includes(i) ? (keepDims ? [1] : []) : [d]
+  );
 }
 
 /** Sum over `axes` (all axes when omitted). */
-export function reduceSum(x: Tensor, axes?: number[], keepDims = false): Tensor {
+export function reduceSum(
+  x: Tensor,
+  axes?: number[],
+  keepDims = false,
+): Tensor {
   const ax = axes ?? x.shape.map((_, i) => i);
   const shape = reduceShape("ReduceSum", x, ax, keepDims);
-  const inputs = [x, int64s(x.graph, ax.map((a) => normAxis("ReduceSum", a, x.shape.length)))];
-  return addNode("ReduceSum", inputs, { keepdims: { kind: "int", value: keepDims ? 1 : 0 } }, [{
+  const inputs = [
+    x,
+    int64s(x.graph, ax.map((a) => normAxis("ReduceSum", a, x.shape.length))),
+  ];
+  return addNode("ReduceSum", inputs, {
+    keepdims: { kind: "int", value: keepDims ? 1 : 0 },
+  }, [{
     dtype: x.dtype,
     shape,
   }])[0];
 }
 
-function reduceAttr(op: string, x: Tensor, axes: number[] | undefined, keepDims: boolean): Tensor {
-  const ax = (axes ?? x.shape.map((_, i) => i)).map((a) => normAxis(op, a, x.shape.length));
+function reduceAttr(
+  op: string,
+  x: Tensor,
+  axes: number[] | undefined,
+  keepDims: boolean,
+): Tensor {
+  const ax = (axes ?? x.shape.map((_, i) => i)).map((a) =>
+    normAxis(op, a, x.shape.length)
+  );
   const attrs: Record<string, Attr> = {
     axes: { kind: "ints", value: ax },
     keepdims: { kind: "int", value: keepDims ? 1 : 0 },
   };
-  return addNode(op, [x], attrs, [{ dtype: x.dtype, shape: reduceShape(op, x, ax, keepDims) }])[0];
+  return addNode(op, [x], attrs, [{
+    dtype: x.dtype,
+    shape: reduceShape(op, x, ax, keepDims),
+  }])[0];
 }
 
 /** Mean over `axes` (all axes when omitted). */
-export const reduceMean = (x: Tensor, axes?: number[], keepDims = false): Tensor =>
-  reduceAttr("ReduceMean", x, axes, keepDims);
+export const reduceMean = (
+  x: Tensor,
+  axes?: number[],
+  keepDims = false,
+): Tensor => reduceAttr("ReduceMean", x, axes, keepDims);
 
 /** Maximum over `axes` (all axes when omitted). */
-export const reduceMax = (x: Tensor, axes?: number[], keepDims = false): Tensor =>
-  reduceAttr("ReduceMax", x, axes, keepDims);
+export const reduceMax = (
+  x: Tensor,
+  axes?: number[],
+  keepDims = false,
+): Tensor => reduceAttr("ReduceMax", x, axes, keepDims);
 
 /**
  * Batched matrix product `a @ b` (rank ≥ 2, batch dims broadcast).
@@ -153,18 +217,31 @@ export const reduceMax = (x: Tensor, axes?: number[], keepDims = false): Tensor 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.shape.length < 2 || b.shape.length < 2) {
     throw new UserError(
-      `MatMul: operands must have rank ≥ 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+      `MatMul: operands must have rank ≥ 2, got ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      }`,
     );
   }
-  if (a.dtype !== b.dtype) throw new UserError(`MatMul: dtypes differ (${a.dtype} vs ${b.dtype})`);
+  if (a.dtype !== b.dtype) {
+    throw new UserError(`MatMul: dtypes differ (${a.dtype} vs ${b.dtype})`);
+  }
   const [m, k] = a.shape.slice(-2), [k2, n] = b.shape.slice(-2);
   if (!sameDim(k, k2)) {
     throw new UserError(
-      `MatMul: inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${k} vs ${k2})`,
+      `MatMul: inner dimensions differ: ${fmtShape(a.shape)} @ ${
+        fmtShape(b.shape)
+      } (${k} vs ${k2})`,
     );
   }
-  const batch = broadcastShapes("MatMul", a.shape.slice(0, -2), b.shape.slice(0, -2));
-  return addNode("MatMul", [a, b], {}, [{ dtype: a.dtype, shape: [...batch, m, n] }])[0];
+  const batch = broadcastShapes(
+    "MatMul",
+    a.shape.slice(0, -2),
+    b.shape.slice(0, -2),
+  );
+  return addNode("MatMul", [a, b], {}, [{
+    dtype: a.dtype,
+    shape: [...batch, m, n],
+  }])[0];
 }
 
 /**
@@ -179,16 +256,22 @@ export function gemm(
 ): Tensor {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
     throw new UserError(
-      `Gemm: operands must be 2-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+      `Gemm: operands must be 2-D, got ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      }`,
     );
   }
-  const [m, k] = opts.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-  const [k2, n] = opts.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  const [m, k] = opts.transA
+    ? [a.shape[1], a.shape[0]]
+    : [a.shape[0], a.shape[1]];
+  const [k2, n] = opts.transB
+    ? [b.shape[1], b.shape[0]]
+    : [b.shape[0], b.shape[1]];
   if (!sameDim(k, k2)) {
     throw new UserError(
-      `Gemm: inner dimensions differ: ${fmtShape(a.shape)}${opts.transA ? "ᵀ" : ""} @ ${
-        fmtShape(b.shape)
-      }${opts.transB ? "ᵀ" : ""} (${k} vs ${k2})`,
+      `Gemm: inner dimensions differ: ${fmtShape(a.shape)}${
+        opts.transA ? "ᵀ" : ""
+      } @ ${fmtShape(b.shape)}${opts.transB ? "ᵀ" : ""} (${k} vs ${k2})`,
     );
   }
   if (opts.c) broadcastShapes("Gemm (bias)", [m, n], opts.c.shape);
@@ -221,5 +304,7 @@ export function trilu(x: Tensor, upper: boolean, k = 0): Tensor {
 
 /** Throws unless `x` has a float dtype (for ops that only make sense on floats). */
 export function requireFloat(op: string, x: Tensor): void {
-  if (!isFloat(x.dtype)) throw new UserError(`${op}: expected a float tensor, got ${x.dtype}`);
+  if (!isFloat(x.dtype)) {
+    throw new UserError(`${op}: expected a float tensor, got ${x.dtype}`);
+  }
 }

@@ -70,7 +70,11 @@ export function writeMessage(m: Message, field: number, sub: Message): void {
 }
 
 /** Writes a packed repeated int64 field. */
-export function writePackedInts(m: Message, field: number, values: number[]): void {
+export function writePackedInts(
+  m: Message,
+  field: number,
+  values: number[],
+): void {
   const body = message();
   for (const v of values) push(body, varintBytes(v));
   push(m, tag(field, 2));

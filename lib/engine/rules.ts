@@ -9,6 +9,7 @@
 import { type Attr, type Node, scalar, type Tensor } from "./graph.ts";
 import {
   add,
+  cos,
   div,
   exp,
   gemm,
@@ -19,6 +20,7 @@ import {
   neg,
   pow,
   reduceSum,
+  sin,
   sub,
   trilu,
   where,
@@ -64,7 +66,10 @@ export function unbroadcast(g: Tensor, x: Tensor): Tensor {
 
 /** Broadcasts `g` (reduced with keepdims) back to the run-time shape of `x`. */
 function expandLike(g: Tensor, x: Tensor): Tensor {
-  return addNode("Expand", [g, shapeOf(x)], {}, [{ dtype: g.dtype, shape: x.shape }])[0];
+  return addNode("Expand", [g, shapeOf(x)], {}, [{
+    dtype: g.dtype,
+    shape: x.shape,
+  }])[0];
 }
 
 function keepDimsGrad(n: Node, g: Tensor, axes: number[]): Tensor {
@@ -124,14 +129,22 @@ export const RULES: Record<string, Rule> = {
   Tanh: (n, g) => [mul(g, sub(1, mul(n.outputs[0], n.outputs[0])))],
   Sigmoid: (n, g) => [mul(g, mul(n.outputs[0], sub(1, n.outputs[0])))],
   Relu: (n, g) => [where(less(0, n.inputs[0]), g, 0)],
+  Cos: (n, g) => [neg(mul(g, sin(n.inputs[0])))],
+  Sin: (n, g) => [mul(g, cos(n.inputs[0]))],
   Abs: (n, g) => [where(less(n.inputs[0], 0), neg(g), g)],
-  Cast: (n, g) => [addNode("Cast", [g], { to: castCode(n.inputs[0]) }, [n.inputs[0]])[0]],
+  Cast: (
+    n,
+    g,
+  ) => [addNode("Cast", [g], { to: castCode(n.inputs[0]) }, [n.inputs[0]])[0]],
   Where: (n, g, needs) => [
     undefined,
     needs[1] ? where(n.inputs[0], g, 0) : undefined,
     needs[2] ? where(n.inputs[0], 0, g) : undefined,
   ],
-  ReduceSum: (n, g) => [expandLike(keepDimsGrad(n, g, reduceAxes(n)), n.inputs[0])],
+  ReduceSum: (
+    n,
+    g,
+  ) => [expandLike(keepDimsGrad(n, g, reduceAxes(n)), n.inputs[0])],
   ReduceMean: (n, g) => {
     const x = n.inputs[0], axes = reduceAxes(n);
     const count = axes.reduce((c, a) => c * staticDim(x, a, "ReduceMean"), 1);
@@ -140,7 +153,8 @@ export const RULES: Record<string, Rule> = {
   ReduceMax: (n, g) => {
     const x = n.inputs[0], axes = reduceAxes(n);
     const y = expandLike(keepDimsGrad(n, n.outputs[0], axes), x);
-    const isMax = addNode("Equal", [x, y], {}, [{ dtype: "bool", shape: x.shape }])[0];
+    const isMax =
+      addNode("Equal", [x, y], {}, [{ dtype: "bool", shape: x.shape }])[0];
     return [where(isMax, expandLike(keepDimsGrad(n, g, axes), x), 0)];
   },
   MatMul: (n, g, needs) => {
@@ -153,10 +167,14 @@ export const RULES: Record<string, Rule> = {
   Gemm: (n, g, needs) => {
     const [a, b, c] = n.inputs;
     const tA = attrInt(n, "transA") === 1, tB = attrInt(n, "transB") === 1;
-    const da = !needs[0] ? undefined : tA
+    const da = !needs[0]
+      ? undefined
+      : tA
       ? gemm(b, g, { transA: tB, transB: true })
       : gemm(g, b, { transB: !tB });
-    const db = !needs[1] ? undefined : tB
+    const db = !needs[1]
+      ? undefined
+      : tB
       ? gemm(g, a, { transA: true, transB: tA })
       : gemm(a, g, { transA: !tA });
     return [da, db, c && needs[2] ? unbroadcast(g, c) : undefined];
@@ -190,7 +208,9 @@ export const RULES: Record<string, Rule> = {
   },
   Slice: (n, g) => {
     const x = n.inputs[0];
-    const [s, e, ax] = n.inputs.slice(1, 4).map((t) => Number((t.constant as BigInt64Array)[0]));
+    const [s, e, ax] = n.inputs.slice(1, 4).map((t) =>
+      Number((t.constant as BigInt64Array)[0])
+    );
     const len = staticDim(x, ax, "Slice");
     const r = x.shape.length, pads = new Array(2 * r).fill(0);
     pads[ax] = s;
@@ -209,13 +229,18 @@ export const RULES: Record<string, Rule> = {
     return [out];
   },
   Gather: (n, g) => {
-    if (attrInt(n, "axis") !== 0) throw new UserError("Gather: backward supports axis 0 only");
+    if (attrInt(n, "axis") !== 0) {
+      throw new UserError("Gather: backward supports axis 0 only");
+    }
     const [data, idx] = n.inputs;
     return [scatterNDAdd(zerosLike(data), unsqueeze(idx, [-1]), g), undefined];
   },
   GatherElements: (n, g) => {
     const [data, idx] = n.inputs;
-    return [scatterElementsAdd(zerosLike(data), idx, g, attrInt(n, "axis")), undefined];
+    return [
+      scatterElementsAdd(zerosLike(data), idx, g, attrInt(n, "axis")),
+      undefined,
+    ];
   },
   GatherND: (n, g) => {
     const [data, idx] = n.inputs;
@@ -226,9 +251,15 @@ export const RULES: Record<string, Rule> = {
     undefined,
     needs[2] ? gatherElements(g, n.inputs[1], attrInt(n, "axis")) : undefined,
   ],
-  ScatterND: (n, g, needs) => [g, undefined, needs[2] ? gatherND(g, n.inputs[1]) : undefined],
+  ScatterND: (
+    n,
+    g,
+    needs,
+  ) => [g, undefined, needs[2] ? gatherND(g, n.inputs[1]) : undefined],
   Trilu: (n, g) => {
-    const k = n.inputs[1] ? Number((n.inputs[1].constant as BigInt64Array)[0]) : 0;
+    const k = n.inputs[1]
+      ? Number((n.inputs[1].constant as BigInt64Array)[0])
+      : 0;
     return [trilu(g, attrInt(n, "upper", 1) === 1, k), undefined];
   },
 };
@@ -246,14 +277,19 @@ export const NON_DIFFERENTIABLE = new Set([
 ]);
 
 function castCode(x: Tensor): Attr {
-  return { kind: "int", value: { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9 }[x.dtype] };
+  return {
+    kind: "int",
+    value: { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9 }[x.dtype],
+  };
 }
 
 function staticDim(x: Tensor, axis: number, op: string): number {
   const a = axis < 0 ? axis + x.shape.length : axis;
   const d = x.shape[a];
   if (typeof d !== "number") {
-    throw new UserError(`${op} backward: axis ${a} of [${x.shape}] must have a static size`);
+    throw new UserError(
+      `${op} backward: axis ${a} of [${x.shape}] must have a static size`,
+    );
   }
   return d;
 }

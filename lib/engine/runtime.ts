@@ -16,7 +16,12 @@ import { UserError } from "../util/errors.ts";
 export type ExecutionProvider = "cpu" | "webgpu" | "cuda";
 
 /** Typed-array storage of a host tensor. */
-export type HostData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+export type HostData =
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | Int32Array
+  | Uint8Array;
 
 /** A tensor in JS memory. */
 export interface HostTensor {
@@ -32,6 +37,11 @@ export interface SessionOptions {
   threads?: number;
   /** Fall back to CPU when `ep` fails (default true); when false, the failure is thrown. */
   fallback?: boolean;
+  /**
+   * ORT graph optimization level (default `"all"`). Use `"basic"` for float64 graphs: some
+   * extended fusions (e.g. SiLU → QuickGelu) have float32-only kernels.
+   */
+  optimization?: "disabled" | "basic" | "extended" | "all";
   /** Where the fallback message goes (default `console.warn`). */
   warn?: (message: string) => void;
 }
@@ -45,7 +55,10 @@ export interface Session {
   /** Declared output names. */
   readonly outputNames: readonly string[];
   /** Runs the model; feeds not declared by the model are ignored. */
-  run(feeds: Record<string, HostTensor>, fetch?: string[]): Promise<Record<string, HostTensor>>;
+  run(
+    feeds: Record<string, HostTensor>,
+    fetch?: string[],
+  ): Promise<Record<string, HostTensor>>;
   /** Frees native memory. */
   release(): Promise<void>;
 }
@@ -71,14 +84,14 @@ function toOrt(name: string, t: HostTensor): ort.Tensor {
 async function create(
   model: Uint8Array,
   ep: ExecutionProvider,
-  threads?: number,
+  opts: SessionOptions,
 ): Promise<ort.InferenceSession> {
   return await ort.InferenceSession.create(model, {
     executionProviders: [ep],
-    graphOptimizationLevel: "all",
+    graphOptimizationLevel: opts.optimization ?? "all",
     executionMode: "sequential",
     interOpNumThreads: 1,
-    ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
   });
 }
 
@@ -93,22 +106,29 @@ async function create(
  * const out = await s.run({ x: { data: new Float32Array([1, 2]), dims: [2] } });
  * ```
  */
-export async function openSession(model: Uint8Array, opts: SessionOptions = {}): Promise<Session> {
+export async function openSession(
+  model: Uint8Array,
+  opts: SessionOptions = {},
+): Promise<Session> {
   let ep = opts.ep ?? "cpu";
   let s: ort.InferenceSession;
   try {
-    s = await create(model, ep, opts.threads);
+    s = await create(model, ep, opts);
   } catch (err) {
     const why = String((err as Error)?.message ?? err).split("\n")[0];
-    if (ep === "cpu") throw new UserError(`onnxruntime could not load the model: ${why}`);
+    if (ep === "cpu") {
+      throw new UserError(`onnxruntime could not load the model: ${why}`);
+    }
     if (opts.fallback === false) {
-      throw new UserError(`execution provider '${ep}' is not available: ${why}`);
+      throw new UserError(
+        `execution provider '${ep}' is not available: ${why}`,
+      );
     }
     (opts.warn ?? console.warn)(
       `execution provider '${ep}' is not available (${why}); falling back to 'cpu'`,
     );
     ep = "cpu";
-    s = await create(model, ep, opts.threads);
+    s = await create(model, ep, opts);
   }
   return {
     ep,

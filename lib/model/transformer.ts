@@ -1,0 +1,269 @@
+/**
+ * A decoder-only transformer as a symbolic graph, in the Llama/Qwen2 style (RMSNorm, rotary
+ * position embeddings, SwiGLU MLP, grouped-query attention, optional q/k/v bias, tied or
+ * untied LM head) and the GPT-2 style (LayerNorm, learned positions, tanh-GELU, Conv1D
+ * weights). Parameters carry Hugging Face names, so checkpoints map one to one.
+ *
+ * The whole model reads top to bottom in this file, nanoGPT-style.
+ *
+ * @module
+ */
+import { type DType, type Tensor, typedArray } from "../engine/graph.ts";
+import {
+  add,
+  cast,
+  cos,
+  matmul,
+  mul,
+  neg,
+  sin,
+  softmax,
+} from "../engine/ops.ts";
+import {
+  concat,
+  gather,
+  reshape,
+  slice,
+  squeeze,
+  transpose,
+  unsqueeze,
+} from "../engine/shape_ops.ts";
+import { constant } from "../engine/graph.ts";
+import { geluTanh, layerNorm, linear, rmsNorm, silu } from "../engine/nn.ts";
+
+/** The architecture fields the graph needs (a subset of the HF-derived model config). */
+export interface TransformerConfig {
+  arch: "llama" | "qwen2" | "gpt2";
+  vocabSize: number;
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediate: number;
+  maxPositions: number;
+  ropeTheta: number;
+  normEps: number;
+  qkvBias: boolean;
+  tieEmbeddings: boolean;
+}
+
+/** Symbolic parameters by Hugging Face name. */
+export type Params = Record<string, Tensor>;
+
+/** Cached keys/values of one layer: `[B, kvHeads, S, headDim]` each. */
+export interface LayerCache {
+  key: Tensor;
+  value: Tensor;
+}
+
+/** Inputs of {@link transformerForward}. */
+export interface ForwardInputs {
+  /** Token ids `[B, T]` (int64). */
+  ids: Tensor;
+  /** Absolute positions `[B, T]` (int64), e.g. cumulative sum of the attention mask − 1. */
+  positions: Tensor;
+  /** Additive attention bias `[B, 1, T, S]` (0 = attend, large negative = masked), S = past + T. */
+  bias: Tensor;
+  /** Past keys/values per layer (KV-cache decoding). */
+  past?: LayerCache[];
+}
+
+/** Output of {@link transformerForward}. */
+export interface ForwardOutput {
+  /** `[B, T, V]` logits. */
+  logits: Tensor;
+  /** Keys/values of the whole sequence (past + new) per layer, `[B, kvHeads, S, D]`. */
+  present: LayerCache[];
+}
+
+const p = (params: Params, name: string): Tensor => {
+  const t = params[name];
+  if (!t) throw new Error(`transformer: parameter '${name}' is missing`);
+  return t;
+};
+
+/** Rotary embedding of `x` `[B, H.., T, D]` with cos/sin `[B, 1.., T, D]` (HF rotate_half). */
+function rope(x: Tensor, cosT: Tensor, sinT: Tensor): Tensor {
+  const d = x.shape[x.shape.length - 1] as number;
+  const x1 = slice(x, -1, 0, d / 2), x2 = slice(x, -1, d / 2, d);
+  return add(mul(x, cosT), mul(concat([neg(x2), x1], -1), sinT));
+}
+
+/** cos and sin tables `[B, 1, 1, T, D]` for the given positions, computed in the graph. */
+function ropeTables(cfg: TransformerConfig, positions: Tensor, dtype: DType) {
+  const half = cfg.headDim / 2;
+  const inv = Array.from(
+    { length: half },
+    (_, i) => 1 / cfg.ropeTheta ** ((2 * i) / cfg.headDim),
+  );
+  const invFreq = constant(
+    positions.graph,
+    typedArray(dtype, inv),
+    [half],
+    dtype,
+  );
+  const angles = mul(unsqueeze(cast(positions, dtype), [-1]), invFreq); // [B, T, D/2]
+  const full = concat([angles, angles], -1); // [B, T, D]
+  const to5d = (t: Tensor) => unsqueeze(t, [1, 2]);
+  return { cos: to5d(cos(full)), sin: to5d(sin(full)) };
+}
+
+/**
+ * Grouped-query attention. `q` `[B, T, H·D]`, `k`/`v` `[B, T, Hkv·D]`; heads are grouped as
+ * `[B, Hkv, rep, T, D]` so that one K/V head serves `rep` query heads by broadcasting, with no
+ * copies.
+ */
+function attention(
+  cfg: TransformerConfig,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  inp: ForwardInputs,
+  layer: number,
+  rot?: { cos: Tensor; sin: Tensor },
+): { out: Tensor; cache: LayerCache } {
+  const [b, t] = q.shape;
+  const kvh = cfg.kvHeads, rep = cfg.heads / cfg.kvHeads, d = cfg.headDim;
+  let qh = transpose(reshape(q, [b, t, kvh, rep, d]), [0, 2, 3, 1, 4]); // [B,Hkv,rep,T,D]
+  let kh = transpose(reshape(k, [b, t, kvh, 1, d]), [0, 2, 3, 1, 4]); // [B,Hkv,1,T,D]
+  const vh = transpose(reshape(v, [b, t, kvh, 1, d]), [0, 2, 3, 1, 4]);
+  if (rot) {
+    qh = rope(qh, rot.cos, rot.sin);
+    kh = rope(kh, rot.cos, rot.sin);
+  }
+  let kAll = kh, vAll = vh;
+  const past = inp.past?.[layer];
+  if (past) {
+    kAll = concat([unsqueeze(past.key, [2]), kh], 3);
+    vAll = concat([unsqueeze(past.value, [2]), vh], 3);
+  }
+  const scores = matmul(
+    mul(qh, 1 / Math.sqrt(d)),
+    transpose(kAll, [0, 1, 2, 4, 3]),
+  );
+  const probs = softmax(add(scores, unsqueeze(inp.bias, [1])), -1); // [B,Hkv,rep,T,S]
+  const ctx = transpose(matmul(probs, vAll), [0, 3, 1, 2, 4]); // [B,T,Hkv,rep,D]
+  const out = reshape(ctx, [b, t, cfg.heads * d]);
+  return { out, cache: { key: squeeze(kAll, [2]), value: squeeze(vAll, [2]) } };
+}
+
+/** One Llama/Qwen2 decoder layer. */
+function llamaLayer(
+  cfg: TransformerConfig,
+  params: Params,
+  x: Tensor,
+  inp: ForwardInputs,
+  i: number,
+  rot: { cos: Tensor; sin: Tensor },
+): { x: Tensor; cache: LayerCache } {
+  const pre = `model.layers.${i}.`;
+  const bias = (
+    n: string,
+  ) => (cfg.qkvBias ? p(params, `${pre}self_attn.${n}.bias`) : undefined);
+  const h = rmsNorm(x, p(params, `${pre}input_layernorm.weight`), cfg.normEps);
+  const q = linear(
+    h,
+    p(params, `${pre}self_attn.q_proj.weight`),
+    bias("q_proj"),
+  );
+  const k = linear(
+    h,
+    p(params, `${pre}self_attn.k_proj.weight`),
+    bias("k_proj"),
+  );
+  const v = linear(
+    h,
+    p(params, `${pre}self_attn.v_proj.weight`),
+    bias("v_proj"),
+  );
+  const att = attention(cfg, q, k, v, inp, i, rot);
+  x = add(x, linear(att.out, p(params, `${pre}self_attn.o_proj.weight`)));
+  const h2 = rmsNorm(
+    x,
+    p(params, `${pre}post_attention_layernorm.weight`),
+    cfg.normEps,
+  );
+  const gate = silu(linear(h2, p(params, `${pre}mlp.gate_proj.weight`)));
+  const up = linear(h2, p(params, `${pre}mlp.up_proj.weight`));
+  x = add(x, linear(mul(gate, up), p(params, `${pre}mlp.down_proj.weight`)));
+  return { x, cache: att.cache };
+}
+
+/** One GPT-2 block (Conv1D weights are `[in, out]`). */
+function gpt2Layer(
+  cfg: TransformerConfig,
+  params: Params,
+  x: Tensor,
+  inp: ForwardInputs,
+  i: number,
+): { x: Tensor; cache: LayerCache } {
+  const pre = `h.${i}.`, w = (n: string) => p(params, `${pre}${n}`);
+  const h = layerNorm(x, w("ln_1.weight"), w("ln_1.bias"), cfg.normEps);
+  const qkv = linear(h, w("attn.c_attn.weight"), w("attn.c_attn.bias"), true);
+  const n = cfg.hidden;
+  const att = attention(
+    cfg,
+    slice(qkv, -1, 0, n),
+    slice(qkv, -1, n, 2 * n),
+    slice(qkv, -1, 2 * n, 3 * n),
+    inp,
+    i,
+  );
+  x = add(
+    x,
+    linear(att.out, w("attn.c_proj.weight"), w("attn.c_proj.bias"), true),
+  );
+  const h2 = layerNorm(x, w("ln_2.weight"), w("ln_2.bias"), cfg.normEps);
+  const m = geluTanh(
+    linear(h2, w("mlp.c_fc.weight"), w("mlp.c_fc.bias"), true),
+  );
+  x = add(x, linear(m, w("mlp.c_proj.weight"), w("mlp.c_proj.bias"), true));
+  return { x, cache: att.cache };
+}
+
+/**
+ * The forward pass: token ids → logits (and the K/V cache of every layer).
+ *
+ * @example
+ * ```ts
+ * // see tests/transformer_test.ts and lib/policy/train_step.ts for complete use
+ * ```
+ */
+export function transformerForward(
+  cfg: TransformerConfig,
+  params: Params,
+  inp: ForwardInputs,
+): ForwardOutput {
+  const present: LayerCache[] = [];
+  let x: Tensor;
+  if (cfg.arch === "gpt2") {
+    x = add(
+      gather(p(params, "wte.weight"), inp.ids),
+      gather(p(params, "wpe.weight"), inp.positions),
+    );
+    for (let i = 0; i < cfg.layers; i++) {
+      const r = gpt2Layer(cfg, params, x, inp, i);
+      x = r.x;
+      present.push(r.cache);
+    }
+    x = layerNorm(
+      x,
+      p(params, "ln_f.weight"),
+      p(params, "ln_f.bias"),
+      cfg.normEps,
+    );
+    return { logits: linear(x, p(params, "wte.weight")), present };
+  }
+  const emb = p(params, "model.embed_tokens.weight");
+  const rot = ropeTables(cfg, inp.positions, emb.dtype);
+  x = gather(emb, inp.ids);
+  for (let i = 0; i < cfg.layers; i++) {
+    const r = llamaLayer(cfg, params, x, inp, i, rot);
+    x = r.x;
+    present.push(r.cache);
+  }
+  x = rmsNorm(x, p(params, "model.norm.weight"), cfg.normEps);
+  const head = cfg.tieEmbeddings ? emb : p(params, "lm_head.weight");
+  return { logits: linear(x, head), present };
+}
