@@ -11,9 +11,13 @@ import { add, div, minimum, mul, reduceSum, sqrt, sub } from "./ops.ts";
 
 /** AdamW hyper-parameters (PyTorch semantics: decoupled weight decay). */
 export interface AdamWConfig {
+  /** First-moment decay β₁. */
   beta1: number;
+  /** Second-moment decay β₂. */
   beta2: number;
+  /** Denominator ε. */
   eps: number;
+  /** Decoupled weight decay (applied where `AdamWSlot.decay`). */
   weightDecay: number;
   /** Clip the global gradient norm to this value (0 = no clipping). */
   maxGradNorm: number;
@@ -30,8 +34,11 @@ export const ADAMW_DEFAULTS: AdamWConfig = {
 
 /** One parameter's tensors in the train graph. */
 export interface AdamWSlot {
+  /** Parameter name (graph input names derive from it). */
   name: string;
+  /** The parameter (a graph input). */
   param: Tensor;
+  /** Its gradient. */
   grad: Tensor;
   /** Whether weight decay applies (not to norms and biases by default). */
   decay: boolean;
@@ -46,7 +53,7 @@ export interface AdamWOutputs {
 }
 
 /** Names of the graph inputs for a parameter's moments. */
-export const momentNames = (name: string) => ({
+export const momentNames = (name: string): { m: string; v: string } => ({
   m: `adam_m.${name}`,
   v: `adam_v.${name}`,
 });
@@ -87,6 +94,10 @@ export function adamwGraph(slots: AdamWSlot[], cfg: AdamWConfig): AdamWOutputs {
 }
 
 /** Per-step scalar inputs for step `t` (1-based) at learning rate `lr`. */
-export function adamwScalars(t: number, lr: number, cfg: AdamWConfig) {
+export function adamwScalars(
+  t: number,
+  lr: number,
+  cfg: AdamWConfig,
+): { lr: number; bias1: number; bias2: number } {
   return { lr, bias1: 1 - cfg.beta1 ** t, bias2: 1 - cfg.beta2 ** t };
 }

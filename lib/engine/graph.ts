@@ -55,27 +55,39 @@ export interface Tensor {
  * `wrt`, which may be tensors earlier in the graph than the node's direct inputs.
  */
 export interface CustomVjp {
+  /** The tensors that receive gradients. */
   wrt: Tensor[];
+  /** Maps the gradients of the node's outputs to gradients of `wrt`. */
   rule: (gradOutputs: (Tensor | undefined)[]) => (Tensor | undefined)[];
 }
 
 /** One ONNX op application. */
 export interface Node {
+  /** ONNX op type, e.g. `"MatMul"`. */
   readonly op: string;
+  /** Input tensors in ONNX order. */
   readonly inputs: Tensor[];
+  /** Output tensors. */
   readonly outputs: Tensor[];
+  /** ONNX attributes. */
   readonly attrs: Record<string, Attr>;
+  /** Optional fused backward rule replacing the op's own. */
   vjp?: CustomVjp;
 }
 
 /** A graph under construction. */
 export interface Graph {
+  /** Name recorded in the emitted model. */
   readonly name: string;
+  /** Nodes in creation (topological) order. */
   readonly nodes: Node[];
+  /** Declared inputs. */
   readonly inputs: Tensor[];
+  /** Constants (initializers). */
   readonly constants: Tensor[];
   /** Producer node of each non-input, non-constant tensor, by tensor id. */
   readonly producers: Map<number, Node>;
+  /** Next tensor id. */
   nextId: number;
 }
 

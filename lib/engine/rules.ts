@@ -41,7 +41,7 @@ import {
 import { addNode } from "./graph.ts";
 import { UserError } from "../util/errors.ts";
 
-/** A backward rule. */
+/** A backward rule: (node, output gradient, which inputs need one) → input gradients. */
 export type Rule = (
   node: Node,
   g: Tensor,

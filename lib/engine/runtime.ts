@@ -25,7 +25,9 @@ export type HostData =
 
 /** A tensor in JS memory. */
 export interface HostTensor {
+  /** Elements in row-major order. */
   data: HostData;
+  /** Shape. */
   dims: number[];
 }
 

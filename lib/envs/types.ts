@@ -19,7 +19,9 @@ export interface RewardBreakdown {
  * it gave at each earlier turn (index 0 = first turn).
  */
 export interface AgentHistory {
+  /** Prompts the agent saw, one per earlier turn. */
   prompts: string[];
+  /** Responses it gave, one per earlier turn. */
   responses: string[];
 }
 

@@ -33,18 +33,31 @@ import { geluTanh, layerNorm, linear, rmsNorm, silu } from "../engine/nn.ts";
 
 /** The architecture fields the graph needs (a subset of the HF-derived model config). */
 export interface TransformerConfig {
+  /** Block style: Llama/Qwen2 (RMSNorm, RoPE, SwiGLU) or GPT-2 (LayerNorm, learned positions). */
   arch: "llama" | "qwen2" | "gpt2";
+  /** Vocabulary size (rows of the embedding). */
   vocabSize: number;
+  /** Model width. */
   hidden: number;
+  /** Number of decoder layers. */
   layers: number;
+  /** Query heads. */
   heads: number;
+  /** Key/value heads (grouped-query attention when < heads). */
   kvHeads: number;
+  /** Width of one head. */
   headDim: number;
+  /** MLP inner width. */
   intermediate: number;
+  /** Longest position (GPT-2's learned position table size). */
   maxPositions: number;
+  /** Rotary base θ. */
   ropeTheta: number;
+  /** Norm epsilon. */
   normEps: number;
+  /** Whether q/k/v projections have biases (Qwen2). */
   qkvBias: boolean;
+  /** Whether the LM head reuses the token embedding. */
   tieEmbeddings: boolean;
 }
 
@@ -53,7 +66,9 @@ export type Params = Record<string, Tensor>;
 
 /** Cached keys/values of one layer: `[B, kvHeads, S, headDim]` each. */
 export interface LayerCache {
+  /** Keys. */
   key: Tensor;
+  /** Values. */
   value: Tensor;
 }
 

@@ -43,11 +43,13 @@ import { UserError } from "../util/errors.ts";
 
 /** Shapes and settings of a train graph. */
 export interface TrainStepSpec {
+  /** Model architecture. */
   cfg: TransformerConfig;
   /** Sequences per step. */
   batch: number;
   /** Tokens per sequence (padded). */
   seqLen: number;
+  /** AdamW settings (defaults: {@link ADAMW_DEFAULTS}). */
   adam?: Partial<AdamWConfig>;
   /** float32 (default) or float64 (gradient checks). */
   dtype?: "float32" | "float64";
@@ -57,9 +59,13 @@ export interface TrainStepSpec {
 
 /** Optimizer state: parameters, AdamW moments, and the number of steps taken. */
 export interface TrainState {
+  /** Parameters (fp32 master weights). */
   params: ParamStore;
+  /** AdamW first moments. */
   m: ParamStore;
+  /** AdamW second moments. */
   v: ParamStore;
+  /** Updates applied so far. */
   step: number;
 }
 
@@ -71,11 +77,17 @@ export interface TrainState {
  * advantage of each sequence, `positions` the absolute positions.
  */
 export interface PgBatch {
+  /** Input tokens. */
   ids: BigInt64Array;
+  /** Token predicted at each position. */
   targets: BigInt64Array;
+  /** Absolute position of each token. */
   positions: BigInt64Array;
+  /** 1 for real tokens, 0 for padding. */
   attn: Float32Array | Float64Array;
+  /** 1 where the prediction at that position is trained. */
   mask: Float32Array | Float64Array;
+  /** Advantage per sequence `[B]`. */
   adv: Float32Array | Float64Array;
 }
 
@@ -96,7 +108,7 @@ export function pgLossGraph(
   params: Params,
   batch: number,
   seqLen: number,
-) {
+): { loss: Tensor; logp: Tensor; logits: Tensor } {
   const g = Object.values(params)[0].graph,
     dtype = Object.values(params)[0].dtype;
   const shape = [batch, seqLen];
@@ -168,7 +180,9 @@ export function initTrainState(params: ParamStore): TrainState {
 
 /** Metrics of one step. */
 export interface StepMetrics {
+  /** Loss before the update. */
   loss: number;
+  /** Global gradient norm before clipping. */
   gradNorm: number;
   /** Per-token log-probs `[B·T]` under the parameters before the update. */
   logp: Float32Array | Float64Array;
@@ -178,7 +192,9 @@ export interface StepMetrics {
 
 /** A compiled train step. */
 export interface TrainStep {
+  /** What was compiled. */
   spec: TrainStepSpec;
+  /** The ORT session (release it when done). */
   session: Session;
   /** Applies one update; returns the new state (the old one is left untouched). */
   run(

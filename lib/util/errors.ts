@@ -25,14 +25,19 @@ export class UserError extends Error {
 }
 
 /**
- * Runs `main` and, if it throws a {@link UserError}, prints its message (no stack) to stderr
- * and exits with status 2. Other errors are bugs and keep their stack trace.
+ * Runs `main` and, if it throws a {@link UserError} (or a command-line parsing error from
+ * `node:util` `parseArgs`), prints its message (no stack) to stderr and exits with status 2.
+ * Other errors are bugs and keep their stack trace.
  */
 export async function runCli(main: () => Promise<void> | void): Promise<void> {
   try {
     await main();
   } catch (err) {
-    if (err instanceof UserError) {
+    const code = (err as { code?: unknown })?.code;
+    if (
+      err instanceof UserError ||
+      (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))
+    ) {
       console.error(`error: ${err.message}`);
       Deno.exit(2);
     }

@@ -10,8 +10,11 @@ import seedrandom from "seedrandom";
 
 /** Serializable state of an {@link Rng} (seedrandom ARC4 state). */
 export interface RngState {
+  /** ARC4 index i. */
   i: number;
+  /** ARC4 index j. */
   j: number;
+  /** ARC4 permutation. */
   S: number[];
 }
 

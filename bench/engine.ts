@@ -1,0 +1,146 @@
+/**
+ * Engine benchmark (not a unit test): the machine's ORT MatMul peak (2048³, float32) and the
+ * train-step throughput of ~1M and ~10M-parameter models (B=8, T=128), as tokens/s and
+ * GFLOP/s (6·params·tokens), with the ratio to the MatMul peak. Ends with one line
+ * `train-step/peak: R` (R for the 10M model).
+ *
+ * Run: `deno run -A bench/engine.ts [--ep cpu|webgpu|cuda] [--steps N]`
+ *
+ * @module
+ */
+import { input, newGraph } from "../lib/engine/graph.ts";
+import { matmul } from "../lib/engine/ops.ts";
+import { toOnnx } from "../lib/engine/onnx.ts";
+import { type ExecutionProvider, openSession } from "../lib/engine/runtime.ts";
+import type { TransformerConfig } from "../lib/model/transformer.ts";
+import { countParams, initParams } from "../lib/model/params.ts";
+import {
+  createTrainStep,
+  initTrainState,
+  type PgBatch,
+} from "../lib/rl/train_step.ts";
+import { makeRng, randInt } from "../lib/util/rng.ts";
+
+const args = Deno.args;
+const arg = (k: string, d: string) => {
+  const i = args.indexOf(k);
+  return i >= 0 ? args[i + 1] : d;
+};
+const ep = arg("--ep", "cpu") as ExecutionProvider;
+const steps = Number(arg("--steps", "5"));
+
+async function matmulPeak(): Promise<number> {
+  const n = 2048;
+  const g = newGraph("matmul");
+  const y = matmul(input(g, "a", [n, n]), input(g, "b", [n, n]));
+  const s = await openSession(toOnnx(g, { outputs: { y } }), { ep });
+  const rng = makeRng("mm");
+  const a = Float32Array.from({ length: n * n }, () => rng.next() - 0.5);
+  const feeds = { a: { data: a, dims: [n, n] }, b: { data: a, dims: [n, n] } };
+  await s.run(feeds);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    best = Math.min(best, performance.now() - t0);
+  }
+  await s.release();
+  return (2 * n ** 3) / (best / 1000) / 1e9;
+}
+
+function randomBatch(vocab: number, b: number, t: number): PgBatch {
+  const rng = makeRng("bench-batch");
+  const ids = new BigInt64Array(b * t), targets = new BigInt64Array(b * t);
+  const positions = new BigInt64Array(b * t);
+  for (let i = 0; i < b * t; i++) {
+    ids[i] = BigInt(randInt(rng, vocab));
+    targets[i] = BigInt(randInt(rng, vocab));
+    positions[i] = BigInt(i % t);
+  }
+  const adv = Float32Array.from({ length: b }, (_, i) => (i % 2 ? 1 : -1));
+  return {
+    ids,
+    targets,
+    positions,
+    attn: new Float32Array(b * t).fill(1),
+    mask: new Float32Array(b * t).fill(1),
+    adv,
+  };
+}
+
+async function trainThroughput(
+  name: string,
+  cfg: TransformerConfig,
+  peak: number,
+) {
+  const [b, t] = [8, 128];
+  const params = countParams(cfg);
+  const t0 = performance.now();
+  const step = await createTrainStep({ cfg, batch: b, seqLen: t }, { ep });
+  const build = performance.now() - t0;
+  let state = initTrainState(initParams(cfg, { seed: 0 }));
+  const batch = randomBatch(cfg.vocabSize, b, t);
+  for (let i = 0; i < 2; i++) {
+    state = (await step.run(state, batch, 1e-4)).state;
+  }
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const s0 = performance.now();
+    state = (await step.run(state, batch, 1e-4)).state;
+    times.push(performance.now() - s0);
+  }
+  await step.session.release();
+  times.sort((x, y) => x - y);
+  const ms = times[Math.floor(times.length / 2)];
+  const tokS = (b * t) / (ms / 1000);
+  const gflops = (6 * params * b * t) / (ms / 1000) / 1e9;
+  console.log(
+    `${name}: ${(params / 1e6).toFixed(2)}M params, B=${b} T=${t}: step ${
+      ms.toFixed(1)
+    } ms (median of ${steps}), ` +
+      `${tokS.toFixed(0)} tokens/s, ${
+        gflops.toFixed(1)
+      } GFLOP/s, ratio to peak ${(gflops / peak).toFixed(2)} ` +
+      `(graph build + session ${build.toFixed(0)} ms, ep ${step.session.ep})`,
+  );
+  return gflops / peak;
+}
+
+const base = {
+  arch: "llama",
+  maxPositions: 2048,
+  ropeTheta: 10000,
+  normEps: 1e-6,
+  qkvBias: false,
+  tieEmbeddings: true,
+} as const;
+const M1: TransformerConfig = {
+  ...base,
+  vocabSize: 512,
+  hidden: 128,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 32,
+  intermediate: 384,
+};
+const M10: TransformerConfig = {
+  ...base,
+  vocabSize: 512,
+  hidden: 384,
+  layers: 6,
+  heads: 6,
+  kvHeads: 2,
+  headDim: 64,
+  intermediate: 1024,
+};
+
+const peak = await matmulPeak();
+console.log(
+  `ORT MatMul peak (2048³ float32, ep ${ep}, best of 5): ${
+    peak.toFixed(1)
+  } GFLOP/s`,
+);
+await trainThroughput("~1M model", M1, peak);
+const r = await trainThroughput("~10M model", M10, peak);
+console.log(`train-step/peak: ${r.toFixed(2)}`);
