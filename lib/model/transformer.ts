@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { type DType, type Tensor, typedArray } from "../engine/graph.ts";
+import {
+  type DType,
+  scalar,
+  type Tensor,
+  typedArray,
+} from "../engine/graph.ts";
 import {
   add,
   cast,
@@ -82,6 +87,8 @@ export interface ForwardInputs {
   bias: Tensor;
   /** Past keys/values per layer (KV-cache decoding). */
   past?: LayerCache[];
+  /** Compute logits for the last position only (`[B, V]`), as decoding needs. */
+  lastOnly?: boolean;
 }
 
 /** Output of {@link transformerForward}. */
@@ -90,6 +97,8 @@ export interface ForwardOutput {
   logits: Tensor;
   /** Keys/values of the whole sequence (past + new) per layer, `[B, kvHeads, S, D]`. */
   present: LayerCache[];
+  /** Keys/values of the new tokens only per layer, `[B, kvHeads, T, D]`. */
+  fresh: LayerCache[];
 }
 
 const p = (params: Params, name: string): Tensor => {
@@ -137,7 +146,7 @@ function attention(
   inp: ForwardInputs,
   layer: number,
   rot?: { cos: Tensor; sin: Tensor },
-): { out: Tensor; cache: LayerCache } {
+): { out: Tensor; cache: LayerCache; fresh: LayerCache } {
   const [b, t] = q.shape;
   const kvh = cfg.kvHeads, rep = cfg.heads / cfg.kvHeads, d = cfg.headDim;
   let qh = transpose(reshape(q, [b, t, kvh, rep, d]), [0, 2, 3, 1, 4]); // [B,Hkv,rep,T,D]
@@ -160,7 +169,11 @@ function attention(
   const probs = softmax(add(scores, unsqueeze(inp.bias, [1])), -1); // [B,Hkv,rep,T,S]
   const ctx = transpose(matmul(probs, vAll), [0, 3, 1, 2, 4]); // [B,T,Hkv,rep,D]
   const out = reshape(ctx, [b, t, cfg.heads * d]);
-  return { out, cache: { key: squeeze(kAll, [2]), value: squeeze(vAll, [2]) } };
+  return {
+    out,
+    cache: { key: squeeze(kAll, [2]), value: squeeze(vAll, [2]) },
+    fresh: { key: squeeze(kh, [2]), value: squeeze(vh, [2]) },
+  };
 }
 
 /** One Llama/Qwen2 decoder layer. */
@@ -171,7 +184,7 @@ function llamaLayer(
   inp: ForwardInputs,
   i: number,
   rot: { cos: Tensor; sin: Tensor },
-): { x: Tensor; cache: LayerCache } {
+): { x: Tensor; cache: LayerCache; fresh: LayerCache } {
   const pre = `model.layers.${i}.`;
   const bias = (
     n: string,
@@ -202,7 +215,7 @@ function llamaLayer(
   const gate = silu(linear(h2, p(params, `${pre}mlp.gate_proj.weight`)));
   const up = linear(h2, p(params, `${pre}mlp.up_proj.weight`));
   x = add(x, linear(mul(gate, up), p(params, `${pre}mlp.down_proj.weight`)));
-  return { x, cache: att.cache };
+  return { x, cache: att.cache, fresh: att.fresh };
 }
 
 /** One GPT-2 block (Conv1D weights are `[in, out]`). */
@@ -212,7 +225,7 @@ function gpt2Layer(
   x: Tensor,
   inp: ForwardInputs,
   i: number,
-): { x: Tensor; cache: LayerCache } {
+): { x: Tensor; cache: LayerCache; fresh: LayerCache } {
   const pre = `h.${i}.`, w = (n: string) => p(params, `${pre}${n}`);
   const h = layerNorm(x, w("ln_1.weight"), w("ln_1.bias"), cfg.normEps);
   const qkv = linear(h, w("attn.c_attn.weight"), w("attn.c_attn.bias"), true);
@@ -234,7 +247,7 @@ function gpt2Layer(
     linear(h2, w("mlp.c_fc.weight"), w("mlp.c_fc.bias"), true),
   );
   x = add(x, linear(m, w("mlp.c_proj.weight"), w("mlp.c_proj.bias"), true));
-  return { x, cache: att.cache };
+  return { x, cache: att.cache, fresh: att.fresh };
 }
 
 /**
@@ -250,35 +263,29 @@ export function transformerForward(
   params: Params,
   inp: ForwardInputs,
 ): ForwardOutput {
-  const present: LayerCache[] = [];
-  let x: Tensor;
-  if (cfg.arch === "gpt2") {
-    x = add(
-      gather(p(params, "wte.weight"), inp.ids),
-      gather(p(params, "wpe.weight"), inp.positions),
-    );
-    for (let i = 0; i < cfg.layers; i++) {
-      const r = gpt2Layer(cfg, params, x, inp, i);
-      x = r.x;
-      present.push(r.cache);
-    }
-    x = layerNorm(
+  const present: LayerCache[] = [], fresh: LayerCache[] = [];
+  const gpt2 = cfg.arch === "gpt2";
+  const emb = p(params, gpt2 ? "wte.weight" : "model.embed_tokens.weight");
+  let x = gather(emb, inp.ids);
+  const rot = gpt2 ? undefined : ropeTables(cfg, inp.positions, emb.dtype);
+  if (gpt2) x = add(x, gather(p(params, "wpe.weight"), inp.positions));
+  for (let i = 0; i < cfg.layers; i++) {
+    const r = gpt2
+      ? gpt2Layer(cfg, params, x, inp, i)
+      : llamaLayer(cfg, params, x, inp, i, rot!);
+    x = r.x;
+    present.push(r.cache);
+    fresh.push(r.fresh);
+  }
+  if (inp.lastOnly) x = gather(x, scalar(x.graph, -1, "int64"), 1); // [B, H]
+  x = gpt2
+    ? layerNorm(
       x,
       p(params, "ln_f.weight"),
       p(params, "ln_f.bias"),
       cfg.normEps,
-    );
-    return { logits: linear(x, p(params, "wte.weight")), present };
-  }
-  const emb = p(params, "model.embed_tokens.weight");
-  const rot = ropeTables(cfg, inp.positions, emb.dtype);
-  x = gather(emb, inp.ids);
-  for (let i = 0; i < cfg.layers; i++) {
-    const r = llamaLayer(cfg, params, x, inp, i, rot);
-    x = r.x;
-    present.push(r.cache);
-  }
-  x = rmsNorm(x, p(params, "model.norm.weight"), cfg.normEps);
+    )
+    : rmsNorm(x, p(params, "model.norm.weight"), cfg.normEps);
   const head = cfg.tieEmbeddings ? emb : p(params, "lm_head.weight");
-  return { logits: linear(x, head), present };
+  return { logits: linear(x, head), present, fresh };
 }

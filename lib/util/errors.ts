@@ -38,7 +38,7 @@ export async function runCli(main: () => Promise<void> | void): Promise<void> {
       err instanceof UserError ||
       (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))
     ) {
-      console.error(`error: ${err.message}`);
+      console.error(`error: ${(err as Error).message}`);
       Deno.exit(2);
     }
     throw err;

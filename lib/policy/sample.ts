@@ -1,0 +1,239 @@
+/**
+ * Sampling a group of completions for a batch of prompts with KV-cache decoding: prompts are
+ * left-padded into one batch, each repeated `numReturnSequences` (the group size G) times,
+ * decoded together, and stopped per row at EOS, a stop string or `maxNewTokens`. Every random
+ * draw comes from one seeded stream, so the same seed gives the same tokens.
+ *
+ * @module
+ */
+import { type ChooseOptions, chooseToken } from "./choose.ts";
+import { createKvCache, decodeSession, decodeStep } from "./decode.ts";
+import type { Policy } from "./policy.ts";
+import { makeRng, type Rng } from "../util/rng.ts";
+import { UserError } from "../util/errors.ts";
+
+/** Options of {@link sampleTokens} and {@link sampleTexts}. */
+export interface SampleOptions extends ChooseOptions {
+  /** Longest completion in tokens (default 64). */
+  maxNewTokens?: number;
+  /** Completions per prompt: the group size G (default 1). */
+  numReturnSequences?: number;
+  /** Strings that end a completion; the text is cut before the first one. */
+  stop?: string[];
+  /** Tokens that end a completion (default: the policy's). */
+  eosTokenIds?: number[];
+  /** Seed of the sampling stream (default 0); ignored when `rng` is given. */
+  seed?: number | string;
+  /** Recompute the whole prefix at every step instead of using the KV cache (slower; for tests and benchmarks). */
+  noCache?: boolean;
+  /** An explicit stream to draw from (advanced: shared across calls). */
+  rng?: Rng;
+}
+
+/** Why a completion ended. */
+export type FinishReason = "eos" | "stop" | "length";
+
+/** One sampled completion. */
+export interface Completion {
+  /** Index of its prompt. */
+  prompt: number;
+  /** Index within the prompt's group (0 … G−1). */
+  sample: number;
+  /** Prompt tokens. */
+  promptIds: number[];
+  /** Generated tokens (including the EOS token when it ended with one). */
+  ids: number[];
+  /** Decoded text of the completion (special tokens dropped, cut at a stop string). */
+  text: string;
+  /** Log-probability of each generated token under the policy (temperature 1). */
+  logprobs: number[];
+  /** Why it ended. */
+  finish: FinishReason;
+}
+
+function prefillBias(pads: number[], tp: number): Float32Array {
+  const b = pads.length, out = new Float32Array(b * tp * tp);
+  for (let r = 0; r < b; r++) {
+    for (let i = 0; i < tp; i++) {
+      for (let j = 0; j < tp; j++) {
+        const ok = (j >= pads[r] && j <= i) || (i < pads[r] && j === i);
+        out[(r * tp + i) * tp + j] = ok ? 0 : -1e9;
+      }
+    }
+  }
+  return out;
+}
+
+function stepBias(pads: number[], total: number): Float32Array {
+  const out = new Float32Array(pads.length * total);
+  pads.forEach((a, r) => out.fill(-1e9, r * total, r * total + a));
+  return out;
+}
+
+/**
+ * Samples `G = numReturnSequences` completions for each tokenized prompt. Results are
+ * prompt-major: index `p·G + g`.
+ */
+export async function sampleTokens(
+  policy: Policy,
+  prompts: number[][],
+  opts: SampleOptions = {},
+): Promise<Completion[]> {
+  const g = opts.numReturnSequences ?? 1, maxNew = opts.maxNewTokens ?? 64;
+  if (!Number.isInteger(g) || g < 1) {
+    throw new UserError(`sample: numReturnSequences must be ≥ 1, got ${g}`);
+  }
+  if (!Number.isInteger(maxNew) || maxNew < 1) {
+    throw new UserError(`sample: maxNewTokens must be ≥ 1, got ${maxNew}`);
+  }
+  if (prompts.some((p) => p.length === 0)) {
+    throw new UserError("sample: every prompt needs at least one token");
+  }
+  const { cfg, params, tokenizer } = policy;
+  const rows = prompts.flatMap((p, pi) =>
+    Array.from({ length: g }, (_, s) => ({ pi, s, ids: p }))
+  );
+  const b = rows.length, tp = Math.max(...prompts.map((p) => p.length));
+  if (tp + maxNew > cfg.maxPositions && cfg.arch === "gpt2") {
+    throw new UserError(
+      `sample: prompt (${tp}) + maxNewTokens (${maxNew}) exceeds maxPositions ${cfg.maxPositions}`,
+    );
+  }
+  const eos = new Set(opts.eosTokenIds ?? policy.tokenizer.eosTokenIds);
+  const padToken = tokenizer.padTokenId ?? [...eos][0] ?? 0;
+  const rng = opts.rng ?? makeRng(`sample/${opts.seed ?? 0}`);
+  const pads = rows.map((r) => tp - r.ids.length);
+  const session = await decodeSession(cfg, policy.ep);
+  const cache = createKvCache(cfg, b, tp + maxNew);
+  const ids = new BigInt64Array(b * tp), positions = new BigInt64Array(b * tp);
+  rows.forEach((r, i) => {
+    for (let t = 0; t < tp; t++) {
+      const k = t - pads[i];
+      ids[i * tp + t] = BigInt(k >= 0 ? r.ids[k] : padToken);
+      positions[i * tp + t] = BigInt(Math.max(0, k));
+    }
+  });
+  let logits = await decodeStep(session, cfg, params, cache, {
+    ids,
+    positions,
+    bias: prefillBias(pads, tp),
+    tokens: tp,
+  });
+  const out: Completion[] = rows.map((r) => ({
+    prompt: r.pi,
+    sample: r.s,
+    promptIds: r.ids,
+    ids: [],
+    text: "",
+    logprobs: [],
+    finish: "length",
+  }));
+  const done = new Array(b).fill(false);
+  const v = cfg.vocabSize;
+  /** Full forward over prompt + the first `n` generated tokens, with an empty cache. */
+  const recompute = (n: number) => {
+    const len = tp + n,
+      all = new BigInt64Array(b * len),
+      allPos = new BigInt64Array(b * len);
+    for (let i = 0; i < b; i++) {
+      for (let t = 0; t < len; t++) {
+        const gen = t - tp;
+        all[i * len + t] = gen < 0
+          ? ids[i * tp + t]
+          : BigInt(out[i].ids[gen] ?? padToken);
+        allPos[i * len + t] = BigInt(Math.max(0, t - pads[i]));
+      }
+    }
+    return decodeStep(session, cfg, params, createKvCache(cfg, b, len), {
+      ids: all,
+      positions: allPos,
+      bias: prefillBias(pads, len),
+      tokens: len,
+    });
+  };
+  for (let step = 0; step < maxNew; step++) {
+    const next = new BigInt64Array(b), pos = new BigInt64Array(b);
+    for (let i = 0; i < b; i++) {
+      pos[i] = BigInt(tp - pads[i] + step);
+      if (done[i]) {
+        next[i] = BigInt(padToken);
+        continue;
+      }
+      const { token, logprob } = chooseToken(
+        logits.subarray(i * v, (i + 1) * v),
+        opts,
+        rng,
+      );
+      const c = out[i];
+      c.ids.push(token);
+      c.logprobs.push(logprob);
+      next[i] = BigInt(token);
+      if (eos.has(token)) {
+        done[i] = true;
+        c.finish = "eos";
+      } else if (opts.stop?.length) {
+        const text = tokenizer.decode(c.ids, { skipSpecialTokens: true });
+        if (opts.stop.some((s) => text.includes(s))) {
+          done[i] = true;
+          c.finish = "stop";
+        }
+      }
+    }
+    if (done.every(Boolean) || step === maxNew - 1) break;
+    if (opts.noCache) {
+      logits = await recompute(step + 1);
+      continue;
+    }
+    logits = await decodeStep(session, cfg, params, cache, {
+      ids: next,
+      positions: pos,
+      bias: stepBias(pads, cache.length + 1),
+      tokens: 1,
+    });
+  }
+  for (const c of out) {
+    let text = tokenizer.decode(c.ids, { skipSpecialTokens: true });
+    for (const s of opts.stop ?? []) {
+      const at = text.indexOf(s);
+      if (at >= 0) text = text.slice(0, at);
+    }
+    c.text = text;
+  }
+  return out;
+}
+
+/**
+ * Tokenizes text prompts (prepending BOS for Llama-style models whose tokenizer has one) and
+ * samples a group of completions for each.
+ *
+ * @example
+ * ```ts
+ * import { sampleTexts } from "./sample.ts";
+ * declare const policy: import("./policy.ts").Policy;
+ * const group = await sampleTexts(policy, ["Once upon a time"], {
+ *   numReturnSequences: 4, maxNewTokens: 32, temperature: 0.8, topP: 0.95, seed: 1,
+ * });
+ * ```
+ */
+export function sampleTexts(
+  policy: Policy,
+  prompts: string[],
+  opts: SampleOptions = {},
+): Promise<Completion[]> {
+  return sampleTokens(
+    policy,
+    prompts.map((p) => encodePrompt(policy, p)),
+    opts,
+  );
+}
+
+/** Token ids of a prompt: BOS (Llama-style models whose tokenizer has one) + the text. */
+export function encodePrompt(policy: Policy, text: string): number[] {
+  const bos = policy.cfg.arch === "llama"
+    ? policy.tokenizer.bosTokenId
+    : undefined;
+  return [
+    ...(bos !== undefined ? [bos] : []),
+    ...policy.tokenizer.encode(text),
+  ];
+}
