@@ -38,6 +38,7 @@ export function paramShapes(cfg: TransformerConfig): Record<string, number[]> {
     }
     s["ln_f.weight"] = [h];
     s["ln_f.bias"] = [h];
+    if (!cfg.tieEmbeddings) s["lm_head.weight"] = [v, h];
     return s;
   }
   s["model.embed_tokens.weight"] = [v, h];

@@ -35,6 +35,7 @@ import {
 } from "../engine/shape_ops.ts";
 import { constant } from "../engine/graph.ts";
 import { geluTanh, layerNorm, linear, rmsNorm, silu } from "../engine/nn.ts";
+import { UserError } from "../util/errors.ts";
 
 /** The architecture fields the graph needs (a subset of the HF-derived model config). */
 export interface TransformerConfig {
@@ -103,7 +104,7 @@ export interface ForwardOutput {
 
 const p = (params: Params, name: string): Tensor => {
   const t = params[name];
-  if (!t) throw new Error(`transformer: parameter '${name}' is missing`);
+  if (!t) throw new UserError(`transformer: parameter '${name}' is missing`);
   return t;
 };
 
