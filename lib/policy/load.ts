@@ -1,0 +1,176 @@
+/**
+ * Policies from and to Hugging Face folders: `config.json`, `model.safetensors` (or shards +
+ * index), tokenizer files and `generation_config.json`. Loading checks every file and gives one
+ * clear error naming the file and the problem; saving writes the same layout (stored dtypes,
+ * GPT-2 name prefix and side files kept), so a checkpoint round-trips and other tools read it.
+ *
+ * @module
+ */
+import {
+  loadHfWeights,
+  readHfConfig,
+  saveHfWeights,
+  writeHfConfig,
+} from "../model/hf_folder.ts";
+import {
+  assertWeights,
+  type ModelConfig,
+  toGraphNames,
+  weightPrefix,
+} from "../model/config.ts";
+import type {
+  NamedTensor,
+  SafetensorsDtype,
+  TensorMap,
+} from "../model/safetensors.ts";
+import { paramShapes, type ParamStore } from "../model/params.ts";
+import { checkVocab, loadTokenizer } from "./tokenizer.ts";
+import {
+  BYTE_TOKENIZER_SPEC,
+  byteBpeToHf,
+  byteTokenizer,
+} from "./byte_tokenizer.ts";
+import type { Policy } from "./policy.ts";
+import type { ExecutionProvider } from "../engine/runtime.ts";
+import { UserError } from "../util/errors.ts";
+
+/** Files other than weights and config that a folder carries and that are copied verbatim. */
+export const SIDE_FILES = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "generation_config.json",
+  "vocab.json",
+  "merges.txt",
+  "added_tokens.json",
+  "chat_template.jinja",
+];
+
+/** How a loaded checkpoint was stored, so that saving reproduces it. */
+export interface StorageInfo {
+  /** Stored dtype per parameter (default F32). */
+  dtypes: Record<string, SafetensorsDtype>;
+  /** Name prefix used in the files (`"transformer."` for some GPT-2 checkpoints). */
+  prefix: string;
+  /** Side files (tokenizer, generation config) as bytes, by file name. */
+  files: Record<string, Uint8Array>;
+}
+
+/** A policy together with how it is stored on disk. */
+export type StoredPolicy = Policy & { storage: StorageInfo };
+
+/**
+ * Loads a policy from a local Hugging Face folder.
+ *
+ * @example
+ * ```ts
+ * import { loadPolicy } from "./load.ts";
+ * const policy = await loadPolicy("data/default-model");
+ * ```
+ */
+export async function loadPolicy(
+  dir: string,
+  opts: { ep?: ExecutionProvider } = {},
+): Promise<StoredPolicy> {
+  try {
+    const st = await Deno.stat(dir);
+    if (!st.isDirectory) {
+      throw new UserError(
+        `${dir}: not a folder (expected a Hugging Face model folder)`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${dir}: model folder not found`);
+  }
+  const cfg = await readHfConfig(dir);
+  const raw = await loadHfWeights(dir);
+  assertWeights(cfg, raw, `${dir}/model.safetensors`);
+  const prefix = weightPrefix(cfg, Object.keys(raw));
+  const named = toGraphNames(cfg, raw);
+  const params: ParamStore = {}, dtypes: Record<string, SafetensorsDtype> = {};
+  for (const [name, dims] of Object.entries(paramShapes(cfg))) {
+    const t = named[name];
+    params[name] = { data: t.data as Float32Array, dims };
+    dtypes[name] = t.dtype;
+  }
+  const tokenizer = await loadTokenizer(dir);
+  checkVocab(tokenizer, cfg, dir);
+  const files: Record<string, Uint8Array> = {};
+  for (const f of SIDE_FILES) {
+    try {
+      files[f] = await Deno.readFile(`${dir}/${f}`);
+    } catch { /* optional file */ }
+  }
+  return {
+    cfg,
+    params,
+    tokenizer,
+    ep: opts.ep,
+    storage: { dtypes, prefix, files },
+  };
+}
+
+/** Side files for the built-in byte tokenizer (for policies made from scratch). */
+export function byteTokenizerFiles(): Record<string, Uint8Array> {
+  const { tokenizer, tokenizerConfig } = byteBpeToHf(BYTE_TOKENIZER_SPEC);
+  const enc = (x: unknown) =>
+    new TextEncoder().encode(JSON.stringify(x, null, 2) + "\n");
+  return {
+    "tokenizer.json": enc(tokenizer),
+    "tokenizer_config.json": enc(tokenizerConfig),
+  };
+}
+
+/**
+ * Saves a policy as a Hugging Face folder. Without storage information (a policy made from
+ * scratch), weights are stored as F32 and `files` must carry the tokenizer files (see
+ * {@link byteTokenizerFiles}).
+ */
+export async function savePolicy(
+  policy: Policy & { storage?: StorageInfo },
+  dir: string,
+  opts: { files?: Record<string, Uint8Array>; maxShardBytes?: number } = {},
+): Promise<void> {
+  const storage = policy.storage;
+  const files = { ...storage?.files, ...opts.files };
+  if (!files["tokenizer.json"]) {
+    throw new UserError(
+      `savePolicy(${dir}): no tokenizer files to write; pass opts.files (e.g. byteTokenizerFiles())`,
+    );
+  }
+  const tensors: TensorMap = {};
+  for (const [name, dims] of Object.entries(paramShapes(policy.cfg))) {
+    const p = policy.params[name];
+    if (!p) {
+      throw new UserError(`savePolicy(${dir}): parameter '${name}' is missing`);
+    }
+    const t: NamedTensor = {
+      dtype: storage?.dtypes[name] ?? "F32",
+      shape: dims,
+      data: p.data as Float32Array,
+    };
+    tensors[(storage?.prefix ?? "") + name] = t;
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  await writeHfConfig(dir, policy.cfg as ModelConfig);
+  await saveHfWeights(dir, tensors, { maxShardBytes: opts.maxShardBytes });
+  for (const [name, bytes] of Object.entries(files)) {
+    const tmp = `${dir}/${name}.tmp-${Deno.pid}`;
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, `${dir}/${name}`);
+  }
+}
+
+/** A fresh policy with random weights and the built-in byte tokenizer (tests, toy tasks). */
+export function byteLevelPolicy(
+  cfg: ModelConfig,
+  params: ParamStore,
+): StoredPolicy {
+  return {
+    cfg,
+    params,
+    tokenizer: byteTokenizer(),
+    storage: { dtypes: {}, prefix: "", files: byteTokenizerFiles() },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Parity CLI for external checks: prints the logits of a token sequence under a local Hugging
+ * Face model folder as JSON, one row of vocab-size floats per input position.
+ *
+ * Usage: `deno run -A tools/logits.ts --model DIR --ids 1,2,3`
+ * Output: `{"logits": [[...], ...]}` on stdout.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { loadPolicy } from "../lib/policy/load.ts";
+import { computeLogits } from "../lib/policy/logits.ts";
+import { runCli, UserError } from "../lib/util/errors.ts";
+
+await runCli(async () => {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      model: { type: "string" },
+      ids: { type: "string" },
+      ep: { type: "string", default: "cpu" },
+    },
+  });
+  if (!values.model) {
+    throw new UserError(
+      "--model DIR is required (a Hugging Face model folder)",
+    );
+  }
+  if (!values.ids) throw new UserError("--ids is required, e.g. --ids 1,2,3");
+  const ids = values.ids.split(",").map((s) => s.trim());
+  if (ids.some((s) => !/^\d+$/.test(s))) {
+    throw new UserError(
+      `--ids must be comma-separated non-negative integers, got '${values.ids}'`,
+    );
+  }
+  const policy = await loadPolicy(values.model, { ep: values.ep as "cpu" });
+  const flat = await computeLogits(policy, [ids.map(Number)]);
+  const v = policy.cfg.vocabSize;
+  const rows = Array.from(
+    { length: ids.length },
+    (_, i) => Array.from(flat.subarray(i * v, (i + 1) * v)),
+  );
+  console.log(JSON.stringify({ logits: rows }));
+});
