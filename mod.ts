@@ -71,6 +71,119 @@ export type {
 export { countParams, initParams, paramShapes } from "./lib/model/params.ts";
 export type { ParamStore } from "./lib/model/params.ts";
 
+// Checkpoints: safetensors, HF config, HF folders, export.
+export {
+  bf16ToF32,
+  f16ToF32,
+  f32ToBf16,
+  f32ToF16,
+  loadSafetensors,
+  readSafetensorsHeader,
+  SAFETENSORS_DTYPES,
+  saveSafetensors,
+  tensorByteLength,
+  writeFileAtomic,
+} from "./lib/model/safetensors.ts";
+export type {
+  HeaderEntry,
+  NamedTensor,
+  SafetensorsContents,
+  SafetensorsDtype,
+  SafetensorsHeader,
+  TensorMap,
+} from "./lib/model/safetensors.ts";
+export {
+  assertWeights,
+  checkWeights,
+  configToHf,
+  expectedParamShapes,
+  GPT2_PREFIX,
+  parseGenerationConfig,
+  parseHfConfig,
+  SUPPORTED_ARCHS,
+  toGraphNames,
+  weightPrefix,
+} from "./lib/model/config.ts";
+export type {
+  Activation,
+  Arch,
+  GenerationConfig,
+  ModelConfig,
+} from "./lib/model/config.ts";
+export {
+  DEFAULT_MAX_SHARD_BYTES,
+  loadHfWeights,
+  planShards,
+  readGenerationConfig,
+  readHfConfig,
+  readJsonFile,
+  readShardIndex,
+  saveHfWeights,
+  WEIGHTS_FILE,
+  WEIGHTS_INDEX_FILE,
+  writeGenerationConfig,
+  writeHfConfig,
+  writeJsonFile,
+} from "./lib/model/hf_folder.ts";
+export type { SaveWeightsOptions, ShardIndex } from "./lib/model/hf_folder.ts";
+export { buildExportGraph, writeOnnxExport } from "./lib/model/export.ts";
+
+// Policies: tokenizers, sampling, scoring, loading and saving.
+export { checkVocab, loadTokenizer } from "./lib/policy/tokenizer.ts";
+export type {
+  ChatMessage,
+  DecodeOptions,
+  Tokenizer,
+} from "./lib/policy/tokenizer.ts";
+export {
+  BYTE_TOKENIZER_SPEC,
+  byteBpeToHf,
+  byteBpeTokenizer,
+  byteTokenizer,
+  saveByteBpeTokenizer,
+} from "./lib/policy/byte_tokenizer.ts";
+export type { ByteBpeSpec } from "./lib/policy/byte_tokenizer.ts";
+export { trainByteBpe } from "./lib/policy/bpe_train.ts";
+export type { BpeTrainOptions } from "./lib/policy/bpe_train.ts";
+export type { Policy } from "./lib/policy/policy.ts";
+export { withParams } from "./lib/policy/policy.ts";
+export {
+  byteLevelPolicy,
+  byteTokenizerFiles,
+  loadPolicy,
+  savePolicy,
+  SIDE_FILES,
+} from "./lib/policy/load.ts";
+export type { StorageInfo, StoredPolicy } from "./lib/policy/load.ts";
+export {
+  argmax,
+  chooseToken,
+  filterThreshold,
+  logSumExp,
+} from "./lib/policy/choose.ts";
+export type { ChooseOptions } from "./lib/policy/choose.ts";
+export {
+  encodePrompt,
+  sampleTexts,
+  sampleTokens,
+} from "./lib/policy/sample.ts";
+export type {
+  Completion,
+  FinishReason,
+  SampleOptions,
+} from "./lib/policy/sample.ts";
+export {
+  buildDecodeGraph,
+  createKvCache,
+  decodeSession,
+  decodeStep,
+} from "./lib/policy/decode.ts";
+export type { DecodeInput, KvCache } from "./lib/policy/decode.ts";
+export { buildScoreGraph, scoreCompletions } from "./lib/policy/score.ts";
+export { bucketLength, packSequences } from "./lib/policy/pack.ts";
+export type { PackedBatch, PromptCompletion } from "./lib/policy/pack.ts";
+export { buildLogitsGraph, computeLogits } from "./lib/policy/logits.ts";
+
 // RL: the policy-gradient update as one graph call.
 export {
   buildTrainGraph,
