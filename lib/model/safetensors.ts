@@ -1,0 +1,588 @@
+/**
+ * The safetensors file format, read and written without dependencies: an 8-byte little-endian
+ * header length `N`, `N` bytes of JSON header
+ * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {key: string}}`, then the
+ * raw little-endian tensor bytes. Floating tensors load as fp32 master weights (`Float32Array`)
+ * and remember the dtype they were stored in, so saving them back reproduces the file bit for bit.
+ *
+ * @module
+ */
+
+import { UserError } from "../util/errors.ts";
+
+/** The dtypes this toolkit reads and writes (`F16`/`BF16` load as fp32 values). */
+export type SafetensorsDtype = "F32" | "F16" | "BF16" | "I32" | "I64";
+
+/** The dtypes accepted in a header, in the order error messages list them. */
+export const SAFETENSORS_DTYPES: readonly SafetensorsDtype[] = [
+  "F32",
+  "F16",
+  "BF16",
+  "I32",
+  "I64",
+];
+
+const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  I64: 8,
+};
+/** Data order of the reference (Rust) writer: larger alignment first, then by name. */
+const DTYPE_RANK: Record<SafetensorsDtype, number> = {
+  I64: 0,
+  F32: 1,
+  I32: 2,
+  BF16: 3,
+  F16: 4,
+};
+
+/**
+ * One tensor: `dtype` is how it is (or will be) stored on disk; `data` holds fp32 values for
+ * `F32`/`F16`/`BF16`, an `Int32Array` for `I32` and a `BigInt64Array` for `I64`, row-major.
+ */
+export interface NamedTensor {
+  /** Storage dtype in the file. */
+  dtype: SafetensorsDtype;
+  /** Dimensions, outermost first; `[]` is a scalar. */
+  shape: number[];
+  /** Row-major values (`Float32Array` for every floating dtype). */
+  data: Float32Array | Int32Array | BigInt64Array;
+}
+
+/** Tensors by name. */
+export type TensorMap = Record<string, NamedTensor>;
+
+/** A whole safetensors file: its tensors and its optional string metadata. */
+export interface SafetensorsContents {
+  /** Tensors by name. */
+  tensors: TensorMap;
+  /** The `__metadata__` entry (string values only), when the file has one. */
+  metadata?: Record<string, string>;
+}
+
+/** Where one tensor lives in a file, as its header says. */
+export interface HeaderEntry {
+  /** Tensor name. */
+  name: string;
+  /** Storage dtype. */
+  dtype: SafetensorsDtype;
+  /** Dimensions. */
+  shape: number[];
+  /** Byte range `[begin, end)` relative to the start of the data section. */
+  offsets: [number, number];
+}
+
+/** A validated header: entries sorted by offset, metadata, and where the data section starts. */
+export interface SafetensorsHeader {
+  /** Tensor entries in data order. */
+  entries: HeaderEntry[];
+  /** The `__metadata__` entry, when present. */
+  metadata?: Record<string, string>;
+  /** Absolute byte offset of the data section (`8 + N`). */
+  dataStart: number;
+}
+
+let f16Table: Uint32Array | undefined;
+
+/** fp32 bit patterns of all 65536 fp16 values (exact, NaN payloads kept), built once. */
+function f16ToF32Table(): Uint32Array {
+  if (f16Table) return f16Table;
+  const t = new Uint32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16, exp = (h >>> 10) & 0x1f, mant = h & 0x3ff;
+    if (exp === 31) t[h] = sign | 0x7f800000 | (mant << 13);
+    else if (exp !== 0) t[h] = sign | ((exp + 112) << 23) | (mant << 13);
+    else if (mant === 0) t[h] = sign;
+    else {
+      let e = 113, m = mant; // subnormal: shift until the hidden bit appears
+      while ((m & 0x400) === 0) (m <<= 1), e--;
+      t[h] = sign | (e << 23) | ((m & 0x3ff) << 13);
+    }
+  }
+  return (f16Table = t);
+}
+
+/** Converts fp16 bit patterns to fp32 values (exact, one table lookup per element). */
+export function f16ToF32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length),
+    o = new Uint32Array(out.buffer),
+    t = f16ToF32Table();
+  for (let i = 0; i < bits.length; i++) o[i] = t[bits[i]];
+  return out;
+}
+
+/** Converts bf16 bit patterns to fp32 values (exact: the bits become the high half). */
+export function bf16ToF32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length), o = new Uint16Array(out.buffer);
+  for (let i = 0; i < bits.length; i++) o[2 * i + 1] = bits[i];
+  return out;
+}
+
+/** Rounds fp32 values to bf16 bit patterns (nearest even; NaN stays NaN, payload truncated). */
+export function f32ToBf16(values: Float32Array): Uint16Array {
+  const u = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    if ((x & 0x7fffffff) > 0x7f800000) {
+      out[i] = (x >>> 16) | ((x & 0x7f0000) === 0 ? 0x40 : 0);
+    } else out[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}
+
+/** Rounds fp32 values to fp16 bit patterns (nearest even, overflow to ±inf, subnormals kept). */
+export function f32ToF16(values: Float32Array): Uint16Array {
+  const u = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i],
+      sign = (x >>> 16) & 0x8000,
+      exp = (x >>> 23) & 0xff,
+      mant = x & 0x7fffff;
+    const e = exp - 112; // rebias 127 → 15
+    let h: number, rem: number, half: number;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant === 0 ? 0 : (mant >>> 13) || 0x200);
+      continue;
+    } else if (e >= 31) {
+      out[i] = sign | 0x7c00;
+      continue;
+    } else if (e > 0) {
+      (h = (e << 10) | (mant >>> 13)), (rem = mant & 0x1fff), (half = 0x1000);
+    } else if (e >= -10) {
+      const m = mant | 0x800000, shift = 14 - e;
+      (h = m >>> shift),
+        (rem = m & ((1 << shift) - 1)),
+        (half = 1 << (shift - 1));
+    } else {
+      out[i] = sign;
+      continue;
+    }
+    if (rem > half || (rem === half && (h & 1) === 1)) h++; // a carry may reach the exponent: correct
+    out[i] = sign | h;
+  }
+  return out;
+}
+
+/** Number of elements of a shape (1 for a scalar). */
+export function numElements(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Bytes one tensor takes on disk in its storage dtype. */
+export function tensorByteLength(
+  t: Pick<NamedTensor, "dtype" | "shape">,
+): number {
+  return numElements(t.shape) * DTYPE_BYTES[t.dtype];
+}
+
+const isDtype = (d: unknown): d is SafetensorsDtype =>
+  typeof d === "string" && Object.hasOwn(DTYPE_BYTES, d);
+const isCount = (x: unknown): x is number =>
+  Number.isSafeInteger(x) && (x as number) >= 0;
+
+/**
+ * Parses and checks a header. `headerBytes` is the JSON part; `dataLength` the number of bytes
+ * after it. Every problem is a {@link UserError} naming `file` and the tensor.
+ */
+export function parseSafetensorsHeader(
+  headerBytes: Uint8Array,
+  dataLength: number,
+  file: string,
+): SafetensorsHeader {
+  let json: unknown;
+  try {
+    json = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(headerBytes),
+    );
+  } catch (err) {
+    throw new UserError(
+      `${file}: invalid JSON header (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new UserError(`${file}: header must be a JSON object of tensors`);
+  }
+  let metadata: Record<string, string> | undefined;
+  const entries: HeaderEntry[] = [];
+  for (const [name, info] of Object.entries(json as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      metadata = parseMetadata(info, file);
+      continue;
+    }
+    entries.push(parseEntry(name, info, dataLength, file));
+  }
+  entries.sort((a, b) =>
+    a.offsets[0] - b.offsets[0] || a.offsets[1] - b.offsets[1]
+  );
+  for (let i = 1; i < entries.length; i++) {
+    const prev = entries[i - 1], cur = entries[i];
+    if (cur.offsets[0] < prev.offsets[1]) {
+      throw new UserError(
+        `${file}: tensor '${cur.name}' data_offsets [${cur.offsets}] overlap tensor '${prev.name}' [${prev.offsets}]`,
+      );
+    }
+  }
+  return { entries, metadata, dataStart: 8 + headerBytes.length };
+}
+
+function parseMetadata(info: unknown, file: string): Record<string, string> {
+  if (info === null || typeof info !== "object" || Array.isArray(info)) {
+    throw new UserError(`${file}: __metadata__ must be an object of strings`);
+  }
+  for (const [k, v] of Object.entries(info)) {
+    if (typeof v !== "string") {
+      throw new UserError(
+        `${file}: __metadata__ value '${k}' must be a string, got ${
+          JSON.stringify(v)
+        }`,
+      );
+    }
+  }
+  return { ...(info as Record<string, string>) };
+}
+
+function parseEntry(
+  name: string,
+  info: unknown,
+  dataLength: number,
+  file: string,
+): HeaderEntry {
+  const where = `${file}: tensor '${name}'`;
+  if (info === null || typeof info !== "object") {
+    throw new UserError(`${where} must be an object`);
+  }
+  const { dtype, shape, data_offsets: offsets } = info as Record<
+    string,
+    unknown
+  >;
+  if (!isDtype(dtype)) {
+    throw new UserError(
+      `${where} has unknown dtype ${JSON.stringify(dtype)} (supported: ${
+        SAFETENSORS_DTYPES.join(", ")
+      })`,
+    );
+  }
+  if (!Array.isArray(shape) || !shape.every(isCount)) {
+    throw new UserError(
+      `${where} shape must be an array of non-negative integers, got ${
+        JSON.stringify(shape)
+      }`,
+    );
+  }
+  if (
+    !Array.isArray(offsets) || offsets.length !== 2 ||
+    !offsets.every(isCount) || offsets[0] > offsets[1]
+  ) {
+    throw new UserError(
+      `${where} data_offsets out of range: expected [begin, end] with 0 <= begin <= end, got ${
+        JSON.stringify(offsets)
+      }`,
+    );
+  }
+  const needed = numElements(shape) * DTYPE_BYTES[dtype];
+  if (offsets[1] - offsets[0] !== needed) {
+    throw new UserError(
+      `${where} data_offsets [${offsets}] hold ${
+        offsets[1] - offsets[0]
+      } bytes but ${dtype} x [${shape}] needs ${needed}`,
+    );
+  }
+  if (offsets[1] > dataLength) {
+    throw new UserError(
+      `${file}: truncated file: tensor '${name}' ends at data byte ${
+        offsets[1]
+      } but the file has only ${dataLength} data bytes`,
+    );
+  }
+  return { name, dtype, shape: [...shape], offsets: [offsets[0], offsets[1]] };
+}
+
+/** Reads the 8-byte length prefix and checks it against the file size. */
+function headerLength(
+  prefix: Uint8Array,
+  fileSize: number,
+  file: string,
+): number {
+  if (fileSize < 8) {
+    throw new UserError(
+      `${file}: truncated file: ${fileSize} bytes, too short for the 8-byte header length`,
+    );
+  }
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+  if (n > fileSize - 8) {
+    throw new UserError(
+      `${file}: header length ${n} is beyond the file size (${fileSize} bytes)`,
+    );
+  }
+  return n;
+}
+
+/** Reinterprets one tensor's own buffer (little-endian host) as its in-memory array. */
+function decodeTensorBytes(
+  buf: ArrayBuffer,
+  dtype: SafetensorsDtype,
+): NamedTensor["data"] {
+  if (dtype === "F32") return new Float32Array(buf);
+  if (dtype === "I32") return new Int32Array(buf);
+  if (dtype === "I64") return new BigInt64Array(buf);
+  return (dtype === "F16" ? f16ToF32 : bf16ToF32)(new Uint16Array(buf));
+}
+
+async function openForRead(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new UserError(`${path}: file not found`, { cause: err });
+    }
+    throw new UserError(`${path}: cannot open (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+async function readExactly(
+  f: Deno.FsFile,
+  into: Uint8Array,
+  file: string,
+): Promise<void> {
+  let done = 0;
+  while (done < into.length) {
+    const got = await f.read(into.subarray(done));
+    if (got === null) {
+      throw new UserError(
+        `${file}: truncated file: unexpected end while reading tensor data`,
+      );
+    }
+    done += got;
+  }
+}
+
+async function readHeader(
+  f: Deno.FsFile,
+  path: string,
+): Promise<SafetensorsHeader> {
+  const size = (await f.stat()).size;
+  const prefix = new Uint8Array(8);
+  if (size >= 8) await readExactly(f, prefix, path);
+  const n = headerLength(prefix, size, path);
+  const headerBytes = new Uint8Array(n);
+  await readExactly(f, headerBytes, path);
+  return parseSafetensorsHeader(headerBytes, size - 8 - n, path);
+}
+
+/** Reads only the header of a safetensors file (names, dtypes, shapes, offsets). */
+export async function readSafetensorsHeader(
+  path: string,
+): Promise<SafetensorsHeader> {
+  const f = await openForRead(path);
+  try {
+    return await readHeader(f, path);
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * Loads a safetensors file. Each tensor is read straight into its own fresh, aligned buffer
+ * (never the whole file at once), so peak memory stays near the size of the fp32 weights.
+ *
+ * @example
+ * ```ts
+ * import { loadSafetensors } from "./safetensors.ts";
+ * const { tensors } = await loadSafetensors("model/model.safetensors");
+ * console.log(tensors["model.norm.weight"].shape);
+ * ```
+ */
+export async function loadSafetensors(
+  path: string,
+): Promise<SafetensorsContents> {
+  const f = await openForRead(path);
+  const tensors: TensorMap = {};
+  try {
+    const header = await readHeader(f, path);
+    for (const e of header.entries) {
+      const raw = new Uint8Array(e.offsets[1] - e.offsets[0]);
+      await f.seek(header.dataStart + e.offsets[0], Deno.SeekMode.Start);
+      await readExactly(f, raw, path);
+      tensors[e.name] = {
+        dtype: e.dtype,
+        shape: e.shape,
+        data: decodeTensorBytes(raw.buffer, e.dtype),
+      };
+    }
+    return {
+      tensors,
+      ...(header.metadata ? { metadata: header.metadata } : {}),
+    };
+  } finally {
+    f.close();
+  }
+}
+
+/** Checks one tensor before saving: dtype known, shape valid, array kind and length match. */
+function checkTensor(name: string, t: NamedTensor): void {
+  const where = `saveSafetensors: tensor '${name}'`;
+  if (!isDtype(t.dtype)) {
+    throw new UserError(
+      `${where} has unknown dtype ${JSON.stringify(t.dtype)} (supported: ${
+        SAFETENSORS_DTYPES.join(", ")
+      })`,
+    );
+  }
+  if (!Array.isArray(t.shape) || !t.shape.every(isCount)) {
+    throw new UserError(
+      `${where} shape must be non-negative integers, got ${
+        JSON.stringify(t.shape)
+      }`,
+    );
+  }
+  const want = t.dtype === "I32"
+    ? Int32Array
+    : t.dtype === "I64"
+    ? BigInt64Array
+    : Float32Array;
+  if (!(t.data instanceof want)) {
+    throw new UserError(
+      `${where} with dtype ${t.dtype} needs a ${want.name}, got ${t.data?.constructor?.name}`,
+    );
+  }
+  if (t.data.length !== numElements(t.shape)) {
+    throw new UserError(
+      `${where} has ${t.data.length} values but shape [${t.shape}] needs ${
+        numElements(t.shape)
+      }`,
+    );
+  }
+}
+
+/** The bytes of one tensor in its storage dtype (a view for `F32`/`I32`/`I64`). */
+function tensorBytes(t: NamedTensor): Uint8Array {
+  const d = t.data;
+  if (t.dtype === "F16") {
+    return new Uint8Array(f32ToF16(d as Float32Array).buffer);
+  }
+  if (t.dtype === "BF16") {
+    return new Uint8Array(f32ToBf16(d as Float32Array).buffer);
+  }
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/**
+ * Header bytes (length prefix + JSON padded with spaces to a multiple of 8) and the data order:
+ * larger dtypes first, then by name, as the reference writer does, so files are deterministic.
+ */
+function layout(
+  tensors: TensorMap,
+  metadata?: Record<string, string>,
+): { prefix: Uint8Array; order: string[] } {
+  const order = Object.keys(tensors).sort((a, b) =>
+    DTYPE_RANK[tensors[a].dtype] - DTYPE_RANK[tensors[b].dtype] ||
+    (a < b ? -1 : a > b ? 1 : 0)
+  );
+  const header: Record<string, unknown> = {};
+  if (metadata) {
+    header.__metadata__ = parseMetadata(metadata, "saveSafetensors");
+  }
+  let offset = 0;
+  for (const name of order) {
+    if (name === "__metadata__") {
+      throw new UserError(
+        `saveSafetensors: '__metadata__' is reserved, not a tensor name`,
+      );
+    }
+    const t = tensors[name];
+    checkTensor(name, t);
+    const end = offset + tensorByteLength(t);
+    header[name] = {
+      dtype: t.dtype,
+      shape: t.shape,
+      data_offsets: [offset, end],
+    };
+    offset = end;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const prefix = new Uint8Array(8 + json.length);
+  new DataView(prefix.buffer).setBigUint64(0, BigInt(json.length), true);
+  prefix.set(json, 8);
+  return { prefix, order };
+}
+
+/**
+ * Writes a file atomically: the bytes go to a temporary file in the same folder, which is then
+ * renamed over `path`, so readers never see half a file. `write` receives the open temp file.
+ */
+export async function writeFileAtomic(
+  path: string,
+  write: Uint8Array | ((f: Deno.FsFile) => Promise<void>),
+): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
+  const base = slash >= 0 ? path.slice(slash + 1) : path;
+  const tmp = `${dir}/.${base}.tmp-${Deno.pid}-${
+    crypto.randomUUID().slice(0, 8)
+  }`;
+  try {
+    const f = await Deno.open(tmp, {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    try {
+      if (write instanceof Uint8Array) {
+        for (let done = 0; done < write.length;) {
+          done += await f.write(write.subarray(done));
+        }
+      } else await write(f);
+    } finally {
+      f.close();
+    }
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${path}: cannot write (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Saves tensors as a safetensors file, atomically, one tensor at a time (no whole-file buffer).
+ * Floating tensors are converted to their `dtype` (`F16`/`BF16` round to nearest even).
+ *
+ * @example
+ * ```ts
+ * import { saveSafetensors } from "./safetensors.ts";
+ * await saveSafetensors("out/model.safetensors", {
+ *   "model.norm.weight": { dtype: "BF16", shape: [4], data: new Float32Array([1, 1, 1, 1]) },
+ * }, { format: "pt" });
+ * ```
+ */
+export async function saveSafetensors(
+  path: string,
+  tensors: TensorMap,
+  metadata?: Record<string, string>,
+): Promise<void> {
+  const { prefix, order } = layout(tensors, metadata);
+  await writeFileAtomic(path, async (f) => {
+    for (const bytes of [prefix, ...order.map((n) => tensors[n])]) {
+      const b = bytes instanceof Uint8Array ? bytes : tensorBytes(bytes);
+      for (let done = 0; done < b.length;) {
+        done += await f.write(b.subarray(done));
+      }
+    }
+  });
+}
