@@ -1,0 +1,133 @@
+/**
+ * TLDR summarization with two agents (paper's writing task 1): agent 1 writes a concise summary of
+ * a Reddit-style post, agent 2 a more detailed one; the joint reward checks that the pair is
+ * well-proportioned (see {@link ./writing_reward.ts} for the levels and why the maximum is 2.98).
+ *
+ * @module
+ */
+
+import type { AgentHistory, Environment, RewardBreakdown } from "./types.ts";
+import {
+  jointWritingReward,
+  type RatioBand,
+  TRANSITION_CATEGORIES,
+  twoWriterEnv,
+  WRITING_STOPWORDS,
+  type WritingRewardConfig,
+} from "./writing_reward.ts";
+
+// Re-exported so that the documented signatures below are complete.
+export type {
+  AgentHistory,
+  Environment,
+  RatioBand,
+  RewardBreakdown,
+  WritingRewardConfig,
+};
+
+/** One TLDR example: the post (`prompt`) and a reference summary (`completion`). */
+export interface TldrRow {
+  /** The post to summarize (in trl-lib/tldr, "SUBREDDIT: … TITLE: … POST: … TL;DR:"). */
+  prompt: string;
+  /** A reference TL;DR (used for ROUGE, not by the reward). */
+  completion: string;
+}
+
+/**
+ * The TLDR reward settings (the authors' values): both texts 8–256 tokens (+0.5);
+ * ρ = chars(c2)/chars(c1) optimum [1.6, 3.2], ramps on [1.1, 1.6) and (3.2, 5.0] (+1);
+ * u = unique words of c2 / of c1 ≥ 2.0, ramp on [1.3, 2.0) (+0.5); L4 with transitions counted
+ * in c2 only and Ĵ = min(J, 0.03)/0.03. Maximum 2.98.
+ */
+export const TLDR_REWARD_CONFIG: WritingRewardConfig = {
+  name: "tldr",
+  tokenRange: [8, 256],
+  tokenReward: 0.5,
+  lengthRatio: { optimum: [1.6, 3.2], acceptable: [1.1, 5.0], weight: 1 },
+  uniqueWordRatio: {
+    optimum: [2.0, Infinity],
+    acceptable: [1.3, Infinity],
+    weight: 0.5,
+  },
+  transitionsIn: "second",
+  transitionMatch: "substring",
+  transitionCategories: TRANSITION_CATEGORIES,
+  stopwords: WRITING_STOPWORDS,
+  transitionWeight: 0.4,
+  jaccardWeight: 0.6,
+  jaccardCap: 0.03,
+};
+
+/**
+ * Agent 1's prompt: a brief, factual summary of the post.
+ *
+ * @example
+ * ```ts
+ * import { tldrConcisePrompt } from "./tldr.ts";
+ * tldrConcisePrompt({ prompt: "POST: my cat ...", completion: "" }).startsWith("Write a concise"); // true
+ * ```
+ */
+export function tldrConcisePrompt(row: TldrRow): string {
+  return `Write a concise summary of this post.
+
+Post:
+${row.prompt}
+
+Instructions:
+- Summarize it in one sentence or a few short sentences
+- Stay factual and informative
+`;
+}
+
+/** Agent 2's prompt: a more detailed summary with varied vocabulary and transition words. */
+export function tldrDetailedPrompt(row: TldrRow): string {
+  return `Write a detailed summary of this post.
+
+Post:
+${row.prompt}
+
+Instructions:
+- Use a wide, varied vocabulary
+- Use transition words so the summary reads smoothly
+`;
+}
+
+/**
+ * The TLDR joint reward of `[concise, detailed]`.
+ *
+ * @example
+ * ```ts
+ * import { tldrReward } from "./tldr.ts";
+ * tldrReward(["", "agent 1 said nothing"]).total; // 0
+ * ```
+ */
+export function tldrReward(
+  completions: readonly string[],
+  config: WritingRewardConfig = TLDR_REWARD_CONFIG,
+): RewardBreakdown {
+  return jointWritingReward(completions, config);
+}
+
+/**
+ * The two-agent TLDR environment over `rows` (agent 1: concise, agent 2: detailed; each agent sees
+ * only its own prompt).
+ *
+ * @example
+ * ```ts
+ * import { tldrEnv } from "./tldr.ts";
+ * import { loadTldrRows } from "./writing_data.ts";
+ * const env = tldrEnv(await loadTldrRows());
+ * env.formatters.map((f) => f(env.rows[0]).length);
+ * ```
+ */
+export function tldrEnv(
+  rows: TldrRow[],
+  config: WritingRewardConfig = TLDR_REWARD_CONFIG,
+): Environment<TldrRow> {
+  return twoWriterEnv(
+    "tldr",
+    rows,
+    [tldrConcisePrompt, tldrDetailedPrompt],
+    config,
+  );
+}
