@@ -215,3 +215,98 @@ export type {
   Environment,
   RewardBreakdown,
 } from "./lib/envs/types.ts";
+
+// Environments: the paper's writing tasks.
+export {
+  ARXIV_REWARD_CONFIG,
+  arxivBackgroundPrompt,
+  arxivEnv,
+  arxivMethodsPrompt,
+  arxivReward,
+} from "./lib/envs/arxiv.ts";
+export type { ArxivRow } from "./lib/envs/arxiv.ts";
+export {
+  TLDR_REWARD_CONFIG,
+  tldrConcisePrompt,
+  tldrDetailedPrompt,
+  tldrEnv,
+  tldrReward,
+} from "./lib/envs/tldr.ts";
+export type { TldrRow } from "./lib/envs/tldr.ts";
+export {
+  loadArxivRows,
+  loadTldrRows,
+  parseArxivRows,
+  parseTldrJsonl,
+  SHIPPED_ARXIV_PATH,
+  SHIPPED_TLDR_PATH,
+} from "./lib/envs/writing_data.ts";
+export {
+  bandScore,
+  checkWritingConfig,
+  jointWritingReward,
+  maxWritingReward,
+  measureWriting,
+  TRANSITION_CATEGORIES,
+  transitionCategoriesIn,
+  transitionScore,
+  twoWriterEnv,
+  vocabularyJaccard,
+  WRITING_STOPWORDS,
+  writingReward,
+} from "./lib/envs/writing_reward.ts";
+export type {
+  BandScore,
+  RatioBand,
+  WritingMeasurements,
+  WritingRewardConfig,
+} from "./lib/envs/writing_reward.ts";
+
+// Metrics.
+export {
+  fMeasure,
+  lcsLength,
+  rougeL,
+  rougeLsum,
+  rougeN,
+  rougeTokenize,
+} from "./lib/metrics/rouge.ts";
+export type { RougeOptions, RougeScore } from "./lib/metrics/rouge.ts";
+export { porterMeasure, porterStem } from "./lib/metrics/porter.ts";
+export type { PorterVariant } from "./lib/metrics/porter.ts";
+export { codebleu, CODEBLEU_LANGUAGES } from "./lib/metrics/codebleu.ts";
+export type { CodeBleuScores } from "./lib/metrics/codebleu.ts";
+export { ngramCounts } from "./lib/metrics/ngrams.ts";
+
+// Figures and progress.
+export {
+  barFigure,
+  describeFigure,
+  figure,
+  figureHtml,
+  figureMimeBundle,
+  JUPYTER_DISPLAY,
+  lineFigure,
+  PLOTLY_MIME,
+  saveFigureHtml,
+  showFigure,
+} from "./lib/viz/plotly.ts";
+export type {
+  FigureDisplay,
+  FigureLabels,
+  HtmlRenderer,
+  MimeBundle,
+  NamedSeries,
+  PlotlyAxis,
+  PlotlyFigure,
+  PlotlyLayout,
+  PlotlyTrace,
+} from "./lib/viz/plotly.ts";
+export { figureToSvg } from "./lib/viz/svg.ts";
+export type { SvgOptions } from "./lib/viz/svg.ts";
+export { progress } from "./lib/viz/progress.ts";
+export type {
+  Progress,
+  ProgressOptions,
+  ProgressWriter,
+} from "./lib/viz/progress.ts";
