@@ -187,10 +187,8 @@ export { buildLogitsGraph, computeLogits } from "./lib/policy/logits.ts";
 // RL: the policy-gradient update as one graph call.
 export {
   buildTrainGraph,
-  causalPaddingBias,
   createTrainStep,
   initTrainState,
-  pgLossGraph,
 } from "./lib/rl/train_step.ts";
 export type {
   PgBatch,
@@ -199,6 +197,16 @@ export type {
   TrainStep,
   TrainStepSpec,
 } from "./lib/rl/train_step.ts";
+
+export { causalPaddingBias, policyLossGraph } from "./lib/rl/loss_graph.ts";
+export type { LossGraph, LossOptions } from "./lib/rl/loss_graph.ts";
+export {
+  AGGREGATIONS,
+  completionMask,
+  tokenWeights,
+  toPgBatch,
+} from "./lib/rl/aggregation.ts";
+export type { Aggregation } from "./lib/rl/aggregation.ts";
 
 // Utilities.
 export { runCli, UserError } from "./lib/util/errors.ts";

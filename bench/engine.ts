@@ -57,13 +57,16 @@ function randomBatch(vocab: number, b: number, t: number): PgBatch {
     targets[i] = BigInt(randInt(rng, vocab));
     positions[i] = BigInt(i % t);
   }
-  const adv = Float32Array.from({ length: b }, (_, i) => (i % 2 ? 1 : -1));
+  const adv = Float32Array.from(
+    { length: b * t },
+    (_, k) => (Math.floor(k / t) % 2 ? 1 : -1),
+  );
   return {
     ids,
     targets,
     positions,
     attn: new Float32Array(b * t).fill(1),
-    mask: new Float32Array(b * t).fill(1),
+    weights: new Float32Array(b * t).fill(1 / (b * t)),
     adv,
   };
 }

@@ -7,13 +7,13 @@ import { reshape } from "../lib/engine/shape_ops.ts";
 import type { HostTensor } from "../lib/engine/runtime.ts";
 import type { Params, TransformerConfig } from "../lib/model/transformer.ts";
 import { initParams, paramShapes } from "../lib/model/params.ts";
+import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
 import {
   createTrainStep,
   initTrainState,
   type PgBatch,
-  pgLossGraph,
 } from "../lib/rl/train_step.ts";
-import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
+import { type LossOptions, policyLossGraph } from "../lib/rl/loss_graph.ts";
 import { UserError } from "../lib/util/errors.ts";
 
 const LLAMA: TransformerConfig = {
@@ -65,27 +65,32 @@ function makeBatch(
       mask[r * t + i] = i >= 1 && i + 1 < len ? 1 : 0;
     }
   }
-  const adv = new F(b).map(() => randNormal(rng));
-  return { ids, targets, positions, attn, mask, adv };
+  const seqAdv = new F(b).map(() => randNormal(rng));
+  const adv = new F(b * t).map((_, k) => seqAdv[Math.floor(k / t)]);
+  let total = 0;
+  for (const x of mask) total += x;
+  const weights = mask.map((x) => x / total); // the masked token mean (−Σ mask·adv·logp / Σ mask)
+  return { ids, targets, positions, attn, weights, adv };
 }
 
-async function checkModel(cfg: TransformerConfig) {
+async function checkModel(cfg: TransformerConfig, lossOpts: LossOptions = {}) {
   const g = newGraph("loss");
   const params: Params = {};
   for (const [name, dims] of Object.entries(paramShapes(cfg))) {
     params[name] = input(g, name, dims, "float64");
   }
   const [b, t] = [2, 5];
-  const { loss } = pgLossGraph(cfg, params, b, t);
+  const { loss } = policyLossGraph(cfg, params, b, t, lossOpts);
   const host = initParams(cfg, { seed: 1, std: 0.5, dtype: "float64" });
   // Norm weights and biases away from their init values, so their gradients are generic.
-  const rng = makeRng("perturb");
+  const prng = makeRng("perturb");
   for (const p of Object.values(host)) {
     for (let i = 0; i < p.data.length; i++) {
-      (p.data as Float64Array)[i] += 0.1 * randNormal(rng);
+      (p.data as Float64Array)[i] += 0.1 * randNormal(prng);
     }
   }
   const batch = makeBatch(cfg, b, t, "batch");
+  const rng = makeRng("old");
   const values: Record<string, HostTensor> = { ...host };
   const bt = [b, t];
   Object.assign(values, {
@@ -93,9 +98,15 @@ async function checkModel(cfg: TransformerConfig) {
     targets: { data: batch.targets, dims: bt },
     positions: { data: batch.positions, dims: bt },
     attn: { data: batch.attn, dims: bt },
-    mask: { data: batch.mask, dims: bt },
-    adv: { data: batch.adv, dims: [b] },
+    weights: { data: batch.weights, dims: bt },
+    adv: { data: batch.adv, dims: bt },
   });
+  // Log-probs of a "sampling" and a "reference" policy, near the current ones (ln 1/13 ≈ −2.56)
+  // so that some ratios fall inside the clip range and some outside.
+  const near = () =>
+    new Float64Array(b * t).map(() => -2.56 + 0.4 * randNormal(rng));
+  values.old_logp = { data: near(), dims: bt };
+  values.ref_logp = { data: near(), dims: bt };
   return await gradCheck(g, loss, Object.values(params), values);
 }
 
@@ -127,6 +138,16 @@ Deno.test("gpt2-style transformer: loss gradient matches finite differences", as
   const r = await checkModel(GPT2);
   console.log(
     `gpt2 loss gradient: max relative error ${r.maxRelError.toExponential(2)}`,
+  );
+  assert.ok(r.maxRelError < 1e-5, `max relative error ${r.maxRelError}`);
+});
+
+Deno.test("PPO-clipped loss with k3 KL to a reference: gradient matches finite differences", async () => {
+  const r = await checkModel(LLAMA, { clipEps: 0.2, klBeta: 0.1 });
+  console.log(
+    `clipped + KL loss gradient: max relative error ${
+      r.maxRelError.toExponential(2)
+    }`,
   );
   assert.ok(r.maxRelError < 1e-5, `max relative error ${r.maxRelError}`);
 });

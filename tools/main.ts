@@ -35,8 +35,8 @@ function textBatch(
     targets: new BigInt64Array(n),
     positions: new BigInt64Array(n),
     attn: new Float32Array(n).fill(1),
-    mask: new Float32Array(n),
-    adv: new Float32Array(b).fill(1),
+    weights: new Float32Array(n),
+    adv: new Float32Array(n).fill(1),
   };
   for (let r = 0; r < b; r++) {
     const start = randInt(rng, Math.max(1, text.length - t - 1));
@@ -44,7 +44,9 @@ function textBatch(
       batch.ids[r * t + i] = BigInt(text[(start + i) % text.length]);
       batch.targets[r * t + i] = BigInt(text[(start + i + 1) % text.length]);
       batch.positions[r * t + i] = BigInt(i);
-      batch.mask[r * t + i] = i + 1 >= prompt ? 1 : 0;
+      batch.weights[r * t + i] = i + 1 >= prompt
+        ? 1 / ((t - prompt + 1) * b)
+        : 0;
     }
   }
   return batch;

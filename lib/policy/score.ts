@@ -9,7 +9,7 @@ import { toOnnx } from "../engine/onnx.ts";
 import { type ExecutionProvider, openSession, type Session } from "../engine/runtime.ts";
 import { type Params, type TransformerConfig } from "../model/transformer.ts";
 import { paramShapes } from "../model/params.ts";
-import { pgLossGraph } from "../rl/train_step.ts";
+import { policyLossGraph } from "../rl/loss_graph.ts";
 import { packSequences, type PromptCompletion } from "./pack.ts";
 import type { Policy } from "./policy.ts";
 
@@ -18,7 +18,7 @@ export function buildScoreGraph(cfg: TransformerConfig, batch: number, seqLen: n
   const g = newGraph("score");
   const params: Params = {};
   for (const [name, dims] of Object.entries(paramShapes(cfg))) params[name] = input(g, name, dims);
-  const { logp } = pgLossGraph(cfg, params, batch, seqLen);
+  const { logp } = policyLossGraph(cfg, params, batch, seqLen);
   return toOnnx(g, { outputs: { logp } });
 }
 

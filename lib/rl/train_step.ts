@@ -1,24 +1,13 @@
 /**
- * The policy update as one onnxruntime call: forward pass, masked token-level
- * policy-gradient loss `−Σ mask·adv·logp / Σ mask`, backward pass, global-norm clipping and
- * AdamW, all in one graph. The state (parameters and moments) stays in JS as plain host
+ * The policy update as one onnxruntime call: forward pass, the token-weighted policy loss of
+ * `loss_graph.ts` (with token weights `mask / Σ mask` it is the masked token-level loss
+ * `−Σ mask·adv·logp / Σ mask`), backward pass, global-norm clipping and AdamW, all in one graph. The state (parameters and moments) stays in JS as plain host
  * tensors; each step returns a new state.
  *
  * @module
  */
 import { type DType, input, newGraph, type Tensor } from "../engine/graph.ts";
-import {
-  div,
-  maximum,
-  mul,
-  neg,
-  reduceSum,
-  sub,
-  trilu,
-} from "../engine/ops.ts";
-import { full, unsqueeze } from "../engine/shape_ops.ts";
 import { grad } from "../engine/grad.ts";
-import { logProbsOf } from "../engine/nn.ts";
 import { toOnnx } from "../engine/onnx.ts";
 import {
   ADAMW_DEFAULTS,
@@ -33,11 +22,8 @@ import {
   type Session,
   type SessionOptions,
 } from "../engine/runtime.ts";
-import {
-  type Params,
-  type TransformerConfig,
-  transformerForward,
-} from "../model/transformer.ts";
+import type { Params, TransformerConfig } from "../model/transformer.ts";
+import { type LossOptions, policyLossGraph } from "./loss_graph.ts";
 import { isNormOrBias, paramShapes, type ParamStore } from "../model/params.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -51,6 +37,8 @@ export interface TrainStepSpec {
   seqLen: number;
   /** AdamW settings (defaults: {@link ADAMW_DEFAULTS}). */
   adam?: Partial<AdamWConfig>;
+  /** Optional loss terms: PPO clipping, KL to a reference (off by default). */
+  loss?: LossOptions;
   /** float32 (default) or float64 (gradient checks). */
   dtype?: "float32" | "float64";
   /** Also output the (unclipped) gradients, named `grad.<param>` (tests, debugging). */
@@ -70,11 +58,11 @@ export interface TrainState {
 }
 
 /**
- * One batch for the policy-gradient loss, all `[B·T]` row-major:
- * `ids` the tokens (prompt + completion, right-padded), `attn` 1 for real tokens,
- * `targets[t]` the token predicted at position t (normally `ids[t+1]`), `mask[t]` 1 where
- * that prediction is trained (completion tokens before and including EOS), `adv` `[B]` the
- * advantage of each sequence, `positions` the absolute positions.
+ * One batch for the policy loss, all `[B·T]` row-major: `ids`, `targets` (the token predicted
+ * at each position), `positions`, `attn` (1 for real tokens) as from `packSequences`, plus
+ * `weights` (token weights: mask and normalization, see `aggregation.ts`), `adv` (the
+ * advantage of each token, normally its sequence's), and `oldLogp` / `refLogp` when clipping /
+ * KL are on.
  */
 export interface PgBatch {
   /** Input tokens. */
@@ -85,48 +73,14 @@ export interface PgBatch {
   positions: BigInt64Array;
   /** 1 for real tokens, 0 for padding. */
   attn: Float32Array | Float64Array;
-  /** 1 where the prediction at that position is trained. */
-  mask: Float32Array | Float64Array;
-  /** Advantage per sequence `[B]`. */
+  /** Weight of each token's loss term (0 outside completions). */
+  weights: Float32Array | Float64Array;
+  /** Advantage of each token. */
   adv: Float32Array | Float64Array;
-}
-
-/** Additive attention bias `[B, 1, T, T]`: causal and key-padding masked (−1e9). */
-export function causalPaddingBias(attn: Tensor): Tensor {
-  const t = attn.shape[1] as number;
-  const causal = trilu(full(attn.graph, [t, t], 1, attn.dtype), false); // [T,T]
-  const allowed = mul(causal, unsqueeze(attn, [1])); // [B,T,T]: causal and key not padding
-  return unsqueeze(mul(sub(allowed, 1), 1e9), [1]);
-}
-
-/**
- * The masked policy-gradient loss graph (no optimizer): returns the loss and the per-token
- * log-probs, with symbolic inputs named ids/targets/positions/attn/mask/adv.
- */
-export function pgLossGraph(
-  cfg: TransformerConfig,
-  params: Params,
-  batch: number,
-  seqLen: number,
-): { loss: Tensor; logp: Tensor; logits: Tensor } {
-  const g = Object.values(params)[0].graph,
-    dtype = Object.values(params)[0].dtype;
-  const shape = [batch, seqLen];
-  const ids = input(g, "ids", shape, "int64"),
-    targets = input(g, "targets", shape, "int64");
-  const positions = input(g, "positions", shape, "int64");
-  const attn = input(g, "attn", shape, dtype),
-    mask = input(g, "mask", shape, dtype);
-  const adv = input(g, "adv", [batch], dtype);
-  const { logits } = transformerForward(cfg, params, {
-    ids,
-    positions,
-    bias: causalPaddingBias(attn),
-  });
-  const logp = logProbsOf(logits, targets);
-  const weighted = reduceSum(mul(mul(logp, mask), unsqueeze(adv, [1])));
-  const loss = neg(div(weighted, maximum(reduceSum(mask), 1)));
-  return { loss, logp, logits };
+  /** Log-probs under the sampling policy (clipping). */
+  oldLogp?: Float32Array | Float64Array;
+  /** Log-probs under the reference policy (KL). */
+  refLogp?: Float32Array | Float64Array;
 }
 
 /** Builds the train-step ONNX model for a spec. */
@@ -138,7 +92,13 @@ export function buildTrainGraph(spec: TrainStepSpec): Uint8Array {
   for (const [name, dims] of Object.entries(paramShapes(spec.cfg))) {
     params[name] = input(g, name, dims, dtype);
   }
-  const { loss, logp } = pgLossGraph(spec.cfg, params, spec.batch, spec.seqLen);
+  const { loss, logp, kl, clipFraction } = policyLossGraph(
+    spec.cfg,
+    params,
+    spec.batch,
+    spec.seqLen,
+    spec.loss,
+  );
   const names = Object.keys(params);
   const grads = grad(loss, names.map((n) => params[n]));
   const upd = adamwGraph(
@@ -184,6 +144,10 @@ export interface StepMetrics {
   loss: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
+  /** Weighted KL estimate (when the graph has a KL term). */
+  kl?: number;
+  /** Weighted fraction of clipped tokens (when the graph clips). */
+  clipFraction?: number;
   /** Per-token log-probs `[B·T]` under the parameters before the update. */
   logp: Float32Array | Float64Array;
   /** Gradients, when the graph was built with `outputGrads`. */
@@ -232,13 +196,22 @@ export async function createTrainStep(
     spec,
     session,
     async run(state, batch, lr) {
-      for (
-        const k of ["ids", "targets", "positions", "attn", "mask"] as const
-      ) {
-        if (batch[k].length !== spec.batch * spec.seqLen) {
+      const need: (keyof PgBatch)[] = [
+        "ids",
+        "targets",
+        "positions",
+        "attn",
+        "weights",
+        "adv",
+      ];
+      if (spec.loss?.clipEps) need.push("oldLogp");
+      if (spec.loss?.klBeta) need.push("refLogp");
+      for (const k of need) {
+        const n = batch[k]?.length;
+        if (n !== spec.batch * spec.seqLen) {
           throw new UserError(
             `train step: batch.${k} has ${
-              batch[k].length
+              n ?? "no"
             } elements, expected ${spec.batch}×${spec.seqLen}`,
           );
         }
@@ -250,8 +223,8 @@ export async function createTrainStep(
         targets: { data: batch.targets, dims: bt },
         positions: { data: batch.positions, dims: bt },
         attn: { data: F.from(batch.attn), dims: bt },
-        mask: { data: F.from(batch.mask), dims: bt },
-        adv: { data: F.from(batch.adv), dims: [spec.batch] },
+        weights: { data: F.from(batch.weights), dims: bt },
+        adv: { data: F.from(batch.adv), dims: bt },
         lr: { data: F.of(sc.lr), dims: [] },
         bias1: { data: F.of(sc.bias1), dims: [] },
         bias2: { data: F.of(sc.bias2), dims: [] },
@@ -261,6 +234,12 @@ export async function createTrainStep(
         feeds[n] = state.params[n];
         feeds[mn.m] = state.m[n];
         feeds[mn.v] = state.v[n];
+      }
+      if (batch.oldLogp) {
+        feeds.old_logp = { data: F.from(batch.oldLogp), dims: bt };
+      }
+      if (batch.refLogp) {
+        feeds.ref_logp = { data: F.from(batch.refLogp), dims: bt };
       }
       const out = await session.run(feeds);
       const next: TrainState = { params: {}, m: {}, v: {}, step: t };
@@ -275,6 +254,10 @@ export async function createTrainStep(
         loss: Number(out.loss.data[0]),
         gradNorm: Number(out.grad_norm.data[0]),
         logp: out.logp.data as Float32Array,
+        kl: out.kl ? Number(out.kl.data[0]) : undefined,
+        clipFraction: out.clip_fraction
+          ? Number(out.clip_fraction.data[0])
+          : undefined,
         grads,
       };
       return { state: next, metrics };

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The project's test command: `bash tools/test.sh` (CI runs it through .ci/run).
+#
+#   1. bootstraps the pinned Deno and the npm packages (tools/bootstrap.sh),
+#   2. installs Jupyter's Python client from Debian packages if /usr/bin/python3 lacks it,
+#   3. runs `deno test -A tests/`,
+#   4. executes every notebooks/*.ipynb headlessly with tools/run_notebooks.py (one test each),
+#   5. prints one closing line `tests: N passed, N failed` and exits non-zero if anything failed.
+#
+# Environment: NOTEBOOK_CELL_TIMEOUT (seconds per cell, default 900).
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+passed=0
+failed=0
+
+finish() {
+  echo "tests: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit $?
+}
+
+# shellcheck source=tools/bootstrap.sh
+source "$root/tools/bootstrap.sh" || {
+  echo "tools/test.sh: bootstrap failed" >&2
+  failed=1
+  finish
+}
+
+# Debian bookworm packages that give /usr/bin/python3 jupyter_client (+ pyzmq) and nbformat.
+JUPYTER_DEBS=(python3-jupyter-client python3-nbformat)
+
+ensure_jupyter() {
+  /usr/bin/python3 -c "import jupyter_client, nbformat" 2>/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tools/test.sh: /usr/bin/python3 lacks jupyter_client/nbformat; as root run:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${JUPYTER_DEBS[*]}" >&2
+    return 1
+  fi
+  local start=$SECONDS log
+  echo "tools/test.sh: installing ${JUPYTER_DEBS[*]} with apt-get ..." >&2
+  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${JUPYTER_DEBS[@]}") 2>&1)" || {
+    printf '%s\n' "$log" >&2
+    echo "tools/test.sh: apt-get install failed" >&2
+    return 1
+  }
+  echo "tools/test.sh: Jupyter client installed in $((SECONDS - start)) s" >&2
+  /usr/bin/python3 -c "import jupyter_client, nbformat"
+}
+
+cd "$root" || exit 1
+
+jupyter_ok=1
+ensure_jupyter || jupyter_ok=0
+
+# --- deno test -------------------------------------------------------------------------------
+shopt -s nullglob
+test_files=(tests/*_test.ts tests/*_test.js tests/*.test.ts)
+# Runs `deno test` with the given flags; adds its summary to the counts. Returns 1 when deno
+# printed no summary (type-check failure, crash), else 0.
+run_deno_tests() {
+  local log rc summary
+  log="$(mktemp)"
+  deno test -A "$@" tests/ 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  # Summary line, e.g. "ok | 12 passed (3 steps) | 0 failed (2s)" or "FAILED | 3 passed | 1 failed".
+  summary="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)"
+  rm -f "$log"
+  [ -n "$summary" ] || return 1
+  passed=$((passed + $(sed -E 's/^[A-Z a-z]+\| ([0-9]+) passed.*/\1/' <<<"$summary")))
+  failed=$((failed + $(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")))
+  if [ "$rc" -ne 0 ] && [[ "$summary" != FAILED* ]]; then
+    echo "tools/test.sh: 'deno test' said ok but exited with status $rc" >&2
+    failed=$((failed + 1))
+  fi
+}
+
+if [ "${#test_files[@]}" -gt 0 ]; then
+  if ! run_deno_tests; then
+    # One type error stops every test file; count it once, then count the tests themselves.
+    echo "tools/test.sh: 'deno test' ran no tests (type check failed?): counted as 1 failure;" \
+      "running the tests again without type checking to count them" >&2
+    failed=$((failed + 1))
+    run_deno_tests --no-check || echo "tools/test.sh: 'deno test --no-check' ran no tests either" >&2
+  fi
+else
+  echo "tools/test.sh: no test files in tests/"
+fi
+
+# --- notebooks -------------------------------------------------------------------------------
+notebooks=(notebooks/*.ipynb)
+if [ "${#notebooks[@]}" -eq 0 ]; then
+  echo "tools/test.sh: no notebooks in notebooks/"
+elif [ "$jupyter_ok" -ne 1 ]; then
+  echo "tools/test.sh: cannot run ${#notebooks[@]} notebook(s) without Jupyter's client" >&2
+  failed=$((failed + ${#notebooks[@]}))
+else
+  for nb in "${notebooks[@]}"; do
+    if /usr/bin/python3 tools/run_notebooks.py --timeout "${NOTEBOOK_CELL_TIMEOUT:-900}" "$nb"; then
+      passed=$((passed + 1))
+    else
+      echo "tools/test.sh: notebook FAILED: $nb" >&2
+      failed=$((failed + 1))
+    fi
+  done
+fi
+
+finish
