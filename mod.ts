@@ -318,3 +318,72 @@ export type {
   ProgressOptions,
   ProgressWriter,
 } from "./lib/viz/progress.ts";
+
+// The coding environment and its sandbox.
+export { runPython } from "./lib/sandbox/python.ts";
+export type {
+  RunPythonOptions,
+  RunResult,
+  RunStatus,
+} from "./lib/sandbox/python.ts";
+export { sandboxInfo } from "./lib/sandbox/setup.ts";
+export type { SandboxInfo } from "./lib/sandbox/setup.ts";
+export {
+  coreCount,
+  createLimiter,
+  defaultLimiter,
+  mapLimit,
+} from "./lib/sandbox/pool.ts";
+export type { Limiter } from "./lib/sandbox/pool.ts";
+export { runChecks } from "./lib/sandbox/checks.ts";
+export type {
+  ChecksOptions,
+  ChecksReport,
+  FunctionAnalysis,
+  SyntaxReport,
+  TestOutcome,
+} from "./lib/sandbox/checks.ts";
+export {
+  extractCode,
+  extractFunction,
+  hasReturnValue,
+  importLines,
+} from "./lib/sandbox/source.ts";
+export {
+  AUX_NAME,
+  CODING_MAX_REWARD,
+  codingEnv,
+  codingLevels,
+  codingReward,
+  evaluateCoding,
+  jointProgram,
+  promptPreamble,
+} from "./lib/envs/coding.ts";
+export type {
+  CodingEnvOptions,
+  CodingOptions,
+  CodingReport,
+  JointProgram,
+  ProgramPart,
+} from "./lib/envs/coding.ts";
+export {
+  auxPrompt,
+  diagnostics,
+  feedbackPrompts,
+  functionParams,
+  mainPrompt,
+} from "./lib/envs/coding_feedback.ts";
+export {
+  loadCoopCodingProblems,
+  loadCoopHumanEval,
+  loadHumanEval,
+  loadMbpp,
+  parseHumanEvalText,
+} from "./lib/envs/datasets.ts";
+export type { HumanEvalProblem } from "./lib/envs/datasets.ts";
+export {
+  accuracyAtK,
+  meanPassAtK,
+  passAtK,
+  passOrNotAtK,
+} from "./lib/metrics/passk.ts";

@@ -178,23 +178,47 @@ Deno.test("sampling stops at EOS and at stop strings, and validates its options"
 
 Deno.test("packSequences: targets are shifted ids, mask covers exactly the completion", async () => {
   const { packSequences } = await import("../lib/policy/pack.ts");
-  const b = packSequences([{ promptIds: [5, 6], ids: [7, 8] }, { promptIds: [9], ids: [3] }], { seqLen: 5, padId: 0 });
+  const b = packSequences([{ promptIds: [5, 6], ids: [7, 8] }, {
+    promptIds: [9],
+    ids: [3],
+  }], { seqLen: 5, padId: 0 });
   assert.deepEqual(Array.from(b.ids, Number), [5, 6, 7, 8, 0, 9, 3, 0, 0, 0]);
-  assert.deepEqual(Array.from(b.targets, Number), [6, 7, 8, 0, 0, 3, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(b.targets, Number), [
+    6,
+    7,
+    8,
+    0,
+    0,
+    3,
+    0,
+    0,
+    0,
+    0,
+  ]);
   assert.deepEqual(Array.from(b.mask), [0, 1, 1, 0, 0, 1, 0, 0, 0, 0]);
   assert.deepEqual(Array.from(b.attn), [1, 1, 1, 1, 0, 1, 1, 0, 0, 0]);
-  assert.throws(() => packSequences([{ promptIds: [1], ids: [2, 3] }], { seqLen: 2 }), /3 tokens, seqLen is 2/);
+  assert.throws(
+    () => packSequences([{ promptIds: [1], ids: [2, 3] }], { seqLen: 2 }),
+    /3 tokens, seqLen is 2/,
+  );
 });
 
 Deno.test("scoring a sampled completion reproduces the sampler's log-probs", async () => {
   const { scoreCompletions } = await import("../lib/policy/score.ts");
   const p = policy(CFG, 4);
-  const group = await sampleTexts(p, ["Once", "A longer prompt here"], { numReturnSequences: 3, maxNewTokens: 10, seed: 2 });
+  const group = await sampleTexts(p, ["Once", "A longer prompt here"], {
+    numReturnSequences: 3,
+    maxNewTokens: 10,
+    seed: 2,
+  });
   const scored = await scoreCompletions(p, group, { batchSize: 4 });
   let worst = 0;
   group.forEach((c, i) => {
     assert.equal(scored[i].length, c.ids.length);
-    c.logprobs.forEach((l, k) => (worst = Math.max(worst, Math.abs(l - scored[i][k]))));
+    c.logprobs.forEach((
+      l,
+      k,
+    ) => (worst = Math.max(worst, Math.abs(l - scored[i][k]))));
   });
   assert.ok(worst < 1e-4, `max |Δ| ${worst}`);
 });

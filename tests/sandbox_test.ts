@@ -1,0 +1,362 @@
+import assert from "node:assert/strict";
+import { runPython } from "../lib/sandbox/python.ts";
+import { sandboxInfo } from "../lib/sandbox/setup.ts";
+import { createLimiter, mapLimit } from "../lib/sandbox/pool.ts";
+import { runChecks } from "../lib/sandbox/checks.ts";
+import { UserError } from "../lib/util/errors.ts";
+
+const MARGIN_MS = 1500; // process start + kill + stream drain, generous for slow CI
+
+/** Sandboxed interpreters still alive (their command line carries the wrapper source). */
+async function leftoverSandboxes(): Promise<number> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .filter((l) => l.includes("SANDBOX_") && l.includes("-P -s -S")).length;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("sandbox: detects interpreter and layers", async () => {
+  const info = await sandboxInfo();
+  assert.ok(info.python.startsWith("/"));
+  assert.ok(info.layers.includes("rlimits"));
+  assert.ok(info.layers.includes("audit hook"));
+  console.log(`sandbox layers: ${info.layers.join(", ")}`);
+});
+
+Deno.test("sandbox: ok run, exact stdout, non-ASCII, empty program", async () => {
+  const r = await runPython("print(sum(range(10)))\nprint('héllo ✓ 日本')", {
+    timeoutMs: 5000,
+  });
+  assert.equal(r.ok, true);
+  assert.equal(r.status, "ok");
+  assert.equal(r.exitCode, 0);
+  assert.equal(r.stdout, "45\nhéllo ✓ 日本\n");
+  assert.equal(r.reason, "");
+  const empty = await runPython("", { timeoutMs: 5000 });
+  assert.equal(empty.status, "ok");
+  assert.equal(empty.stdout, "");
+});
+
+Deno.test("sandbox: exceptions, exit codes and closed stdin are errors", async () => {
+  const [div, exit3, inp] = await Promise.all([
+    runPython("1/0"),
+    runPython("import sys\nsys.exit(3)"),
+    runPython("input()"),
+  ]);
+  assert.equal(div.status, "error");
+  assert.match(div.reason, /ZeroDivisionError: division by zero/);
+  assert.match(div.stderr, /line 1/);
+  assert.equal(exit3.status, "error");
+  assert.equal(exit3.exitCode, 3);
+  assert.equal(exit3.reason, "exit code 3");
+  assert.equal(inp.status, "error");
+  assert.match(inp.reason, /EOFError/);
+});
+
+Deno.test("sandbox: infinite loops end at the wall-clock limit (Python and C level)", async () => {
+  const [py, c] = await Promise.all([
+    runPython(
+      "while True:\n    try:\n        pass\n    except BaseException:\n        pass",
+      { timeoutMs: 800 },
+    ),
+    runPython("import math\nmath.factorial(10**8)", { timeoutMs: 800 }),
+  ]);
+  for (const r of [py, c]) {
+    assert.equal(r.ok, false);
+    assert.equal(r.status, "timeout");
+    assert.equal(r.reason, "wall-clock timeout after 800 ms");
+    assert.ok(
+      r.durationMs >= 800 && r.durationMs < 800 + MARGIN_MS,
+      `took ${r.durationMs} ms`,
+    );
+  }
+  assert.equal(await leftoverSandboxes(), 0);
+});
+
+Deno.test("sandbox: idle timeout kills a silent program", async () => {
+  const r = await runPython(
+    "print('start', flush=True)\nimport time\ntime.sleep(30)",
+    {
+      timeoutMs: 20_000,
+      idleTimeoutMs: 400,
+    },
+  );
+  assert.equal(r.status, "timeout");
+  assert.equal(r.reason, "no output for 400 ms");
+  assert.equal(r.stdout, "start\n");
+  assert.ok(r.durationMs < 400 + MARGIN_MS);
+});
+
+Deno.test("sandbox: fork bomb, subprocess, kill and ctypes are blocked, nothing left behind", async () => {
+  const [bomb, sub, kill, ct, limit] = await Promise.all([
+    runPython("import os\nwhile True:\n    os.fork()", { timeoutMs: 3000 }),
+    runPython("import subprocess\nsubprocess.run(['sleep', '100'])", {
+      timeoutMs: 3000,
+    }),
+    runPython("import os\nos.kill(os.getppid(), 9)", { timeoutMs: 3000 }),
+    runPython("import ctypes", { timeoutMs: 3000 }),
+    runPython(
+      "import resource\nresource.setrlimit(resource.RLIMIT_AS, (-1, -1))",
+    ),
+  ]);
+  assert.equal(bomb.status, "blocked");
+  assert.equal(bomb.reason, "blocked: os.fork is not allowed in the sandbox");
+  assert.equal(sub.status, "blocked");
+  assert.match(sub.reason, /_posixsubprocess/);
+  assert.equal(kill.status, "blocked");
+  assert.equal(kill.reason, "blocked: os.kill is not allowed in the sandbox");
+  assert.equal(ct.reason, "blocked: import module 'ctypes'");
+  assert.equal(
+    limit.reason,
+    "blocked: resource.setrlimit is not allowed in the sandbox",
+  );
+  for (const r of [bomb, sub, kill, ct, limit]) assert.ok(r.durationMs < 3000);
+  assert.equal(await leftoverSandboxes(), 0);
+});
+
+Deno.test("sandbox: memory bombs fail with status memory", async () => {
+  const [big, grow] = await Promise.all([
+    runPython("x = bytearray(2 * 1024**3)", { memoryMb: 256 }),
+    runPython("xs = []\nwhile True:\n    xs.append('x' * 10**6)", {
+      memoryMb: 256,
+      timeoutMs: 10_000,
+    }),
+  ]);
+  for (const r of [big, grow]) {
+    assert.equal(r.status, "memory");
+    assert.equal(r.reason, "memory limit exceeded (MemoryError)");
+  }
+});
+
+Deno.test("sandbox: huge print is cut at the cap and killed", async () => {
+  const r = await runPython("while True:\n    print('x' * 1000)", {
+    maxOutputBytes: 50_000,
+    timeoutMs: 5000,
+  });
+  assert.equal(r.status, "output_limit");
+  assert.equal(r.reason, "stdout exceeded 50000 bytes");
+  assert.equal(r.stdout.length, 50_000);
+  assert.ok(r.durationMs < 5000);
+  const err = await runPython(
+    "import sys\nwhile True:\n    sys.stderr.write('e' * 1000)",
+    {
+      maxOutputBytes: 20_000,
+    },
+  );
+  assert.equal(err.status, "output_limit");
+  assert.equal(err.reason, "stderr exceeded 20000 bytes");
+});
+
+Deno.test("sandbox: files only inside the fresh working directory, which is removed", async () => {
+  const outside = `${
+    Deno.env.get("TMPDIR") ?? "/tmp"
+  }/magrpo-escape-${crypto.randomUUID()}.txt`;
+  const [escape, inside, read, big] = await Promise.all([
+    runPython(`open(${JSON.stringify(outside)}, "w").write("x")`),
+    runPython(
+      "import os\nopen('a.txt', 'w').write('hi')\nprint(open('a.txt').read(), os.getcwd())",
+    ),
+    runPython("print(open('/etc/passwd').read())"),
+    runPython(
+      "f = open('big', 'wb')\nfor _ in range(40):\n    f.write(b'x' * 10**6)",
+      { fileSizeMb: 4 },
+    ),
+  ]);
+  assert.equal(escape.status, "blocked");
+  assert.match(
+    escape.reason,
+    /^blocked: open for writing path '.*' is outside the allowed directory$/,
+  );
+  assert.equal(await exists(outside), false);
+  assert.equal(inside.status, "ok");
+  const [text, cwd] = inside.stdout.trim().split(" ");
+  assert.equal(text, "hi");
+  assert.match(cwd, /magrpo-sandbox-/);
+  assert.equal(await exists(cwd), false, "working directory must be deleted");
+  assert.equal(read.status, "blocked");
+  assert.equal(
+    read.reason,
+    "blocked: open path '/etc/passwd' is outside the allowed directory",
+  );
+  assert.equal(big.status, "error");
+  assert.match(big.reason, /File too large/);
+});
+
+Deno.test("sandbox: sockets are blocked", async () => {
+  const r = await runPython(
+    "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 9))",
+    { timeoutMs: 3000 },
+  );
+  assert.equal(r.status, "blocked");
+  assert.equal(
+    r.reason,
+    "blocked: socket.__new__ is not allowed in the sandbox",
+  );
+});
+
+Deno.test("sandbox: bad options and code are UserErrors", async () => {
+  await assert.rejects(() => runPython("pass", { timeoutMs: -1 }), UserError);
+  await assert.rejects(
+    () => runPython("pass", { memoryMb: Number.NaN }),
+    UserError,
+  );
+  await assert.rejects(() => runPython(42 as unknown as string), UserError);
+  await assert.rejects(
+    () => runPython("pass", { python: "no-such-python-xyz" }),
+    UserError,
+  );
+});
+
+Deno.test("pool: limiter bounds concurrency and keeps order", async () => {
+  const limit = createLimiter(2);
+  let active = 0;
+  let peak = 0;
+  const out = await Promise.all([1, 2, 3, 4, 5].map((x) =>
+    limit(async () => {
+      peak = Math.max(peak, ++active);
+      await new Promise((r) => setTimeout(r, 10));
+      active--;
+      return x * 10;
+    })
+  ));
+  assert.deepEqual(out, [10, 20, 30, 40, 50]);
+  assert.equal(peak, 2);
+  assert.deepEqual(
+    await mapLimit([1, 2, 3], 2, (x) => Promise.resolve(x * x)),
+    [1, 4, 9],
+  );
+  await assert.rejects(
+    () => limit(() => Promise.reject(new Error("boom"))),
+    /boom/,
+  );
+  assert.equal(await limit(() => Promise.resolve(7)), 7); // slot was released
+  assert.throws(() => createLimiter(0), UserError);
+});
+
+Deno.test("sandbox: many programs in parallel all succeed", async () => {
+  const rs = await mapLimit(
+    Array.from({ length: 12 }, (_, i) => i),
+    12,
+    (i) => runPython(`print(${i} * ${i})`),
+  );
+  assert.deepEqual(
+    rs.map((r) => r.stdout),
+    Array.from({ length: 12 }, (_, i) => `${i * i}\n`),
+  );
+});
+
+/** Test statuses of a checks report, comma-joined. */
+const statuses = (r: { tests: Array<{ status: string }> }) =>
+  r.tests.map((t) => t.status).join(",");
+
+const TEST = `
+def check(candidate):
+    assert candidate(1, 2) == 3
+    assert candidate(2, 2) == 5, "two plus two"
+    x = 10
+    assert candidate(x, 1) == 11
+    for i in range(3):
+        assert candidate(i, i) == 2 * i
+    assert True
+`;
+
+Deno.test("checks: each assert separately; setup lines are not tests", async () => {
+  const r = await runChecks("def add(a, b):\n    return a + b\n", TEST, "add");
+  assert.equal(r.total, 4);
+  assert.equal(r.passed, 3);
+  assert.equal(statuses(r), "pass,fail,pass,pass");
+  assert.equal(r.tests[1].error, "AssertionError: two plus two");
+  assert.equal(
+    r.tests[1].source,
+    'assert candidate(2, 2) == 5, "two plus two"',
+  );
+  assert.equal(r.runs, 1);
+});
+
+const HANG_IGNORING_ALARM = `import signal
+def add(a, b):
+    if a == 2:
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            pass
+    return a + b
+`;
+
+Deno.test("checks: timeouts per assert, C-level hangs restart, stop after 3 timeouts", async () => {
+  const opts = { testTimeoutMs: 400 };
+  const [py, c, all] = await Promise.all([
+    runChecks(
+      "def add(a, b):\n    while a == 2:\n        pass\n    return a + b\n",
+      TEST,
+      "add",
+      opts,
+    ),
+    runChecks(HANG_IGNORING_ALARM, TEST, "add", opts),
+    runChecks(
+      "def add(a, b):\n    while True:\n        pass\n",
+      TEST,
+      "add",
+      opts,
+    ),
+  ]);
+  assert.equal(statuses(py), "pass,timeout,pass,timeout");
+  assert.equal(py.runs, 1);
+  // the program defeats the in-process timer; the loop test calls add(2, 2) too:
+  // two hard kills (no output for testTimeoutMs + 1 s), three processes
+  assert.equal(statuses(c), "pass,timeout,pass,timeout");
+  assert.equal(c.tests[1].error, "no output for 1400 ms");
+  assert.equal(c.passed, 2);
+  assert.equal(c.runs, 3);
+  assert.equal(statuses(all), "timeout,timeout,timeout,skipped");
+  assert.equal(all.timeouts, 3);
+  assert.equal(all.tests[3].error, "not run: 3 tests timed out");
+});
+
+Deno.test("checks: os._exit, __eq__ tricks, load errors, missing entry point, bad tests", async () => {
+  const [exit, eq, load, missing, noCheck, syntax] = await Promise.all([
+    runChecks(
+      "import os\ndef add(a, b):\n    if a == 2:\n        os._exit(0)\n    return a + b\n",
+      TEST,
+      "add",
+    ),
+    runChecks(
+      "class A:\n    def __eq__(s, o):\n        return True\ndef add(a, b):\n    return A()\n",
+      TEST,
+      "add",
+    ),
+    runChecks("raise ValueError('boom')\n", TEST, "add"),
+    runChecks("def plus(a, b):\n    return a + b\n", TEST, "add"),
+    runChecks("def add(a, b):\n    return a + b\n", "assert True\n", "add"),
+    runChecks("def add(a, b)\n    return a + b\n", TEST, "add"),
+  ]);
+  assert.equal(statuses(exit), "pass,error,pass,error");
+  assert.equal(exit.runs, 3);
+  assert.equal(
+    exit.tests[1].error,
+    "the program ended the test run early (sys.exit or os._exit)",
+  );
+  assert.equal(eq.passed, 0);
+  assert.match(eq.tests[0].error, /^TypeError: returned an object of type A/);
+  assert.equal(load.loadError, "ValueError: boom");
+  assert.equal(load.tests.every((t) => t.status === "skipped"), true);
+  assert.equal(missing.loadError, "the program does not define add()");
+  assert.equal(
+    noCheck.planError,
+    "the test code defines no check(candidate) function",
+  );
+  assert.equal(noCheck.total, 0);
+  assert.deepEqual(syntax.syntax, {
+    ok: false,
+    line: 1,
+    col: 14,
+    message: "expected ':'",
+  });
+});
