@@ -22,14 +22,7 @@ export type {
 export { constant, input, newGraph, scalar } from "./lib/engine/graph.ts";
 export * as ops from "./lib/engine/ops.ts";
 export * as shapeOps from "./lib/engine/shape_ops.ts";
-export {
-  geluTanh,
-  layerNorm,
-  linear,
-  logProbsOf,
-  rmsNorm,
-  silu,
-} from "./lib/engine/nn.ts";
+export { geluTanh, layerNorm, linear, logProbsOf, rmsNorm, silu } from "./lib/engine/nn.ts";
 export { grad } from "./lib/engine/grad.ts";
 export { RULES } from "./lib/engine/rules.ts";
 export type { Rule } from "./lib/engine/rules.ts";
@@ -44,20 +37,16 @@ export type {
   SessionOptions,
 } from "./lib/engine/runtime.ts";
 export { gradCheck } from "./lib/engine/gradcheck.ts";
+export type { GradCheckOptions, GradCheckResult } from "./lib/engine/gradcheck.ts";
+export { ADAMW_DEFAULTS, adamwGraph, adamwScalars } from "./lib/engine/adamw.ts";
+export type { AdamWConfig, AdamWOutputs, AdamWSlot } from "./lib/engine/adamw.ts";
+export { buildOptimGraph, createOptimStep, initTrainState } from "./lib/engine/optim_step.ts";
 export type {
-  GradCheckOptions,
-  GradCheckResult,
-} from "./lib/engine/gradcheck.ts";
-export {
-  ADAMW_DEFAULTS,
-  adamwGraph,
-  adamwScalars,
-} from "./lib/engine/adamw.ts";
-export type {
-  AdamWConfig,
-  AdamWOutputs,
-  AdamWSlot,
-} from "./lib/engine/adamw.ts";
+  LossOutputs,
+  OptimGraphOptions,
+  OptimStep,
+  TrainState,
+} from "./lib/engine/optim_step.ts";
 
 // Model: the decoder-only transformer and its parameters.
 export { transformerForward } from "./lib/model/transformer.ts";
@@ -104,12 +93,7 @@ export {
   toGraphNames,
   weightPrefix,
 } from "./lib/model/config.ts";
-export type {
-  Activation,
-  Arch,
-  GenerationConfig,
-  ModelConfig,
-} from "./lib/model/config.ts";
+export type { Activation, Arch, GenerationConfig, ModelConfig } from "./lib/model/config.ts";
 export {
   DEFAULT_MAX_SHARD_BYTES,
   loadHfWeights,
@@ -130,11 +114,7 @@ export { buildExportGraph, writeOnnxExport } from "./lib/model/export.ts";
 
 // Policies: tokenizers, sampling, scoring, loading and saving.
 export { checkVocab, loadTokenizer } from "./lib/policy/tokenizer.ts";
-export type {
-  ChatMessage,
-  DecodeOptions,
-  Tokenizer,
-} from "./lib/policy/tokenizer.ts";
+export type { ChatMessage, DecodeOptions, Tokenizer } from "./lib/policy/tokenizer.ts";
 export {
   BYTE_TOKENIZER_SPEC,
   byteBpeToHf,
@@ -155,29 +135,11 @@ export {
   SIDE_FILES,
 } from "./lib/policy/load.ts";
 export type { StorageInfo, StoredPolicy } from "./lib/policy/load.ts";
-export {
-  argmax,
-  chooseToken,
-  filterThreshold,
-  logSumExp,
-} from "./lib/policy/choose.ts";
+export { argmax, chooseToken, filterThreshold, logSumExp } from "./lib/policy/choose.ts";
 export type { ChooseOptions } from "./lib/policy/choose.ts";
-export {
-  encodePrompt,
-  sampleTexts,
-  sampleTokens,
-} from "./lib/policy/sample.ts";
-export type {
-  Completion,
-  FinishReason,
-  SampleOptions,
-} from "./lib/policy/sample.ts";
-export {
-  buildDecodeGraph,
-  createKvCache,
-  decodeSession,
-  decodeStep,
-} from "./lib/policy/decode.ts";
+export { encodePrompt, sampleTexts, sampleTokens } from "./lib/policy/sample.ts";
+export type { Completion, FinishReason, SampleOptions } from "./lib/policy/sample.ts";
+export { buildDecodeGraph, createKvCache, decodeSession, decodeStep } from "./lib/policy/decode.ts";
 export type { DecodeInput, KvCache } from "./lib/policy/decode.ts";
 export { buildScoreGraph, scoreCompletions } from "./lib/policy/score.ts";
 export { bucketLength, packSequences } from "./lib/policy/pack.ts";
@@ -185,44 +147,19 @@ export type { PackedBatch, PromptCompletion } from "./lib/policy/pack.ts";
 export { buildLogitsGraph, computeLogits } from "./lib/policy/logits.ts";
 
 // RL: the policy-gradient update as one graph call.
-export {
-  buildTrainGraph,
-  createTrainStep,
-  initTrainState,
-} from "./lib/rl/train_step.ts";
-export type {
-  PgBatch,
-  StepMetrics,
-  TrainState,
-  TrainStep,
-  TrainStepSpec,
-} from "./lib/rl/train_step.ts";
+export { buildTrainGraph, createTrainStep } from "./lib/rl/train_step.ts";
+export type { PgBatch, StepMetrics, TrainStep, TrainStepSpec } from "./lib/rl/train_step.ts";
 
 export { causalPaddingBias, policyLossGraph } from "./lib/rl/loss_graph.ts";
 export type { LossGraph, LossOptions } from "./lib/rl/loss_graph.ts";
-export {
-  AGGREGATIONS,
-  completionMask,
-  tokenWeights,
-  toPgBatch,
-} from "./lib/rl/aggregation.ts";
+export { AGGREGATIONS, completionMask, tokenWeights, toPgBatch } from "./lib/rl/aggregation.ts";
 export type { Aggregation } from "./lib/rl/aggregation.ts";
 
 // Utilities.
 export { runCli, UserError } from "./lib/util/errors.ts";
-export {
-  childRng,
-  makeRng,
-  randInt,
-  randNormal,
-  shuffled,
-} from "./lib/util/rng.ts";
+export { childRng, makeRng, randInt, randNormal, shuffled } from "./lib/util/rng.ts";
 export type { Rng, RngState } from "./lib/util/rng.ts";
-export type {
-  AgentHistory,
-  Environment,
-  RewardBreakdown,
-} from "./lib/envs/types.ts";
+export type { AgentHistory, Environment, RewardBreakdown } from "./lib/envs/types.ts";
 
 // Environments: the paper's writing tasks.
 export {
@@ -313,27 +250,14 @@ export type {
 export { figureToSvg } from "./lib/viz/svg.ts";
 export type { SvgOptions } from "./lib/viz/svg.ts";
 export { progress } from "./lib/viz/progress.ts";
-export type {
-  Progress,
-  ProgressOptions,
-  ProgressWriter,
-} from "./lib/viz/progress.ts";
+export type { Progress, ProgressOptions, ProgressWriter } from "./lib/viz/progress.ts";
 
 // The coding environment and its sandbox.
 export { runPython } from "./lib/sandbox/python.ts";
-export type {
-  RunPythonOptions,
-  RunResult,
-  RunStatus,
-} from "./lib/sandbox/python.ts";
+export type { RunPythonOptions, RunResult, RunStatus } from "./lib/sandbox/python.ts";
 export { sandboxInfo } from "./lib/sandbox/setup.ts";
 export type { SandboxInfo } from "./lib/sandbox/setup.ts";
-export {
-  coreCount,
-  createLimiter,
-  defaultLimiter,
-  mapLimit,
-} from "./lib/sandbox/pool.ts";
+export { coreCount, createLimiter, defaultLimiter, mapLimit } from "./lib/sandbox/pool.ts";
 export type { Limiter } from "./lib/sandbox/pool.ts";
 export { runChecks } from "./lib/sandbox/checks.ts";
 export type {
@@ -343,12 +267,7 @@ export type {
   SyntaxReport,
   TestOutcome,
 } from "./lib/sandbox/checks.ts";
-export {
-  extractCode,
-  extractFunction,
-  hasReturnValue,
-  importLines,
-} from "./lib/sandbox/source.ts";
+export { extractCode, extractFunction, hasReturnValue, importLines } from "./lib/sandbox/source.ts";
 export {
   AUX_NAME,
   CODING_MAX_REWARD,
@@ -381,9 +300,4 @@ export {
   parseHumanEvalText,
 } from "./lib/envs/datasets.ts";
 export type { HumanEvalProblem } from "./lib/envs/datasets.ts";
-export {
-  accuracyAtK,
-  meanPassAtK,
-  passAtK,
-  passOrNotAtK,
-} from "./lib/metrics/passk.ts";
+export { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "./lib/metrics/passk.ts";

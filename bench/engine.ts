@@ -14,11 +14,8 @@ import { toOnnx } from "../lib/engine/onnx.ts";
 import { type ExecutionProvider, openSession } from "../lib/engine/runtime.ts";
 import type { TransformerConfig } from "../lib/model/transformer.ts";
 import { countParams, initParams } from "../lib/model/params.ts";
-import {
-  createTrainStep,
-  initTrainState,
-  type PgBatch,
-} from "../lib/rl/train_step.ts";
+import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
+import { initTrainState } from "../lib/engine/optim_step.ts";
 import { makeRng, randInt } from "../lib/util/rng.ts";
 
 const args = Deno.args;
@@ -101,9 +98,9 @@ async function trainThroughput(
     `${name}: ${(params / 1e6).toFixed(2)}M params, B=${b} T=${t}: step ${
       ms.toFixed(1)
     } ms (median of ${steps}), ` +
-      `${tokS.toFixed(0)} tokens/s, ${
-        gflops.toFixed(1)
-      } GFLOP/s, ratio to peak ${(gflops / peak).toFixed(2)} ` +
+      `${tokS.toFixed(0)} tokens/s, ${gflops.toFixed(1)} GFLOP/s, ratio to peak ${
+        (gflops / peak).toFixed(2)
+      } ` +
       `(graph build + session ${build.toFixed(0)} ms, ep ${step.session.ep})`,
   );
   return gflops / peak;
@@ -140,9 +137,7 @@ const M10: TransformerConfig = {
 
 const peak = await matmulPeak();
 console.log(
-  `ORT MatMul peak (2048³ float32, ep ${ep}, best of 5): ${
-    peak.toFixed(1)
-  } GFLOP/s`,
+  `ORT MatMul peak (2048³ float32, ep ${ep}, best of 5): ${peak.toFixed(1)} GFLOP/s`,
 );
 await trainThroughput("~1M model", M1, peak);
 const r = await trainThroughput("~10M model", M10, peak);

@@ -76,9 +76,7 @@ Deno.test("BF16 and sharded checkpoints keep their dtype and layout through a ro
   const files = await filesOf(`${dir}/a`);
   assert.ok(files["model.safetensors.index.json"], "sharded index written");
   assert.ok(
-    Object.keys(files).filter((f) =>
-      /^model-\d{5}-of-\d{5}\.safetensors$/.test(f)
-    ).length >= 2,
+    Object.keys(files).filter((f) => /^model-\d{5}-of-\d{5}\.safetensors$/.test(f)).length >= 2,
   );
   const q = await loadPolicy(`${dir}/a`);
   assert.ok(Object.values(q.storage.dtypes).every((d) => d === "BF16"));

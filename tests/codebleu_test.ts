@@ -13,10 +13,7 @@ import {
   normalizeDataFlow,
   pythonDataFlow,
 } from "../lib/metrics/codebleu_dataflow.ts";
-import {
-  removeCommentsAndDocstrings,
-  subtreeSexps,
-} from "../lib/metrics/codebleu_syntax.ts";
+import { removeCommentsAndDocstrings, subtreeSexps } from "../lib/metrics/codebleu_syntax.ts";
 import { PYTHON_KEYWORDS } from "../lib/metrics/python_keywords.ts";
 import { pythonParser, withSyntaxTree } from "../lib/metrics/treesitter.ts";
 import { UserError } from "../lib/util/errors.ts";

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  codingEnv,
-  codingReward,
-  evaluateCoding,
-  promptPreamble,
-} from "../lib/envs/coding.ts";
+import { codingEnv, codingReward, evaluateCoding, promptPreamble } from "../lib/envs/coding.ts";
 import {
   extractCode,
   extractFunction,
@@ -64,8 +59,7 @@ Deno.test("extractFunction: block, decorators, docstrings, signatures, nesting",
     extractFunction("x = 1\ndef aux(a):\n    return a\nprint(aux(2))", "aux"),
     "def aux(a):\n    return a",
   );
-  const doc =
-    'def f(a,\n      b):\n    """Doc\nat column 0\n"""\n\n    return a\n\nf(1, 2)';
+  const doc = 'def f(a,\n      b):\n    """Doc\nat column 0\n"""\n\n    return a\n\nf(1, 2)';
   assert.equal(
     extractFunction(doc, "f"),
     'def f(a,\n      b):\n    """Doc\nat column 0\n"""\n\n    return a',
@@ -134,8 +128,7 @@ const C = {
   noReturn: "def sum_sq(nums):\n    pass",
   broken: "def sum_sq(nums):\n    return sum(x * x for x in nums",
   half: "def sum_sq(nums):\n    return sum(nums) ** 2",
-  ignoresAux:
-    "def sum_sq(nums):\n    aux(nums)\n    return sum(x * x for x in nums)",
+  ignoresAux: "def sum_sq(nums):\n    aux(nums)\n    return sum(x * x for x in nums)",
   allFail: "def sum_sq(nums):\n    return aux(len(nums)) - 100",
   fenced: "```python\n# 计算平方和 ✓\ndef sum_sq(nums):\n    total = 0\n" +
     "    for x in nums:\n        total += aux(x)\n    note = 'naïve'\n    return total\n```",
@@ -304,8 +297,7 @@ Deno.test("datasets: JSONL, JSON array, gzip and clear errors", async () => {
     /f\.jsonl:1: invalid JSON/,
   );
   assert.throws(
-    () =>
-      parseHumanEvalText(JSON.stringify([rec, { ...rec, test: 7 }]), "f.json"),
+    () => parseHumanEvalText(JSON.stringify([rec, { ...rec, test: 7 }]), "f.json"),
     /f\.json: element 1 .*field 'test' must be a string, got number/,
   );
   assert.throws(

@@ -90,9 +90,7 @@ for (const arch of ["qwen2", "llama", "gpt2"] as const) {
       worst = Math.max(worst, Math.abs(theirs[i] - ours[i]));
     }
     console.log(
-      `${arch}: max |Δ logit| ours vs transformers.js = ${
-        worst.toExponential(2)
-      }`,
+      `${arch}: max |Δ logit| ours vs transformers.js = ${worst.toExponential(2)}`,
     );
     assert.ok(worst < 1e-4, `max |Δ logit| ${worst}`);
 

@@ -24,8 +24,7 @@ interface Case {
   ints?: Record<string, { dims: number[]; values: number[] }>;
 }
 
-const rowIdx = (g: Graph, name: string, dims: Dim[]) =>
-  input(g, name, dims, "int64");
+const rowIdx = (g: Graph, name: string, dims: Dim[]) => input(g, name, dims, "int64");
 
 const CASES: Case[] = [
   { op: "Identity", inputs: [["a", [2, 3]]], build: ([a]) => o.identity(a) },
@@ -200,8 +199,7 @@ const CASES: Case[] = [
     op: "ScatterElements",
     inputs: [["a", [2, 4]], ["u", [2, 3]]],
     ints: { ids: { dims: [2, 3], values: [0, 3, 3, 1, 1, 2] } },
-    build: ([a, u], g) =>
-      s.scatterElementsAdd(a, rowIdx(g, "ids", [2, 3]), u, 1),
+    build: ([a, u], g) => s.scatterElementsAdd(a, rowIdx(g, "ids", [2, 3]), u, 1),
   },
   {
     op: "ScatterND",
@@ -274,8 +272,8 @@ Deno.test("every backward rule has a gradient check", () => {
   assert.deepEqual(missing, []);
   const worst = Math.max(...Object.values(results));
   console.log(
-    `per-op gradient checks: ${
-      Object.keys(results).length
-    } ops, max relative error ${worst.toExponential(2)}`,
+    `per-op gradient checks: ${Object.keys(results).length} ops, max relative error ${
+      worst.toExponential(2)
+    }`,
   );
 });

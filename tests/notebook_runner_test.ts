@@ -91,8 +91,7 @@ function notebookJson(sources: string[]): string {
 }
 
 Deno.test({
-  name:
-    "run_notebooks: smoke notebook keeps every output of fast cells (123 outputs, in order)",
+  name: "run_notebooks: smoke notebook keeps every output of fast cells (123 outputs, in order)",
   ignore,
   async fn() {
     const out = await Deno.makeTempDir();
@@ -159,9 +158,7 @@ Deno.test({
         joined(cells[27].outputs![0].data!["text/plain"] as string),
         /42/,
       );
-      const counts = cells.map((c) => c.execution_count).filter((n) =>
-        n !== null
-      );
+      const counts = cells.map((c) => c.execution_count).filter((n) => n !== null);
       assert.deepEqual(counts, Array.from({ length: 27 }, (_, k) => k + 1));
     } finally {
       await Deno.remove(out, { recursive: true });
@@ -170,8 +167,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "run_notebooks: a throwing cell fails the run, names the cell, stops before later cells",
+  name: "run_notebooks: a throwing cell fails the run, names the cell, stops before later cells",
   ignore,
   async fn() {
     const sources = [
@@ -209,8 +205,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "run_notebooks: a kernel that exits mid-notebook fails the run at that cell",
+  name: "run_notebooks: a kernel that exits mid-notebook fails the run at that cell",
   ignore,
   async fn() {
     const sources = ["console.log(1)", "Deno.exit(3)", "2"];

@@ -77,9 +77,7 @@ function makeParams(cfg: TransformerConfig): Record<string, HostTensor> {
  */
 function makeBatch(cfg: TransformerConfig): RefInputs {
   const rng = makeRng(`parity-batch/${cfg.arch}`);
-  const ids = [0, 1, 2].map(() =>
-    Array.from({ length: T }, () => randInt(rng, cfg.vocabSize))
-  );
+  const ids = [0, 1, 2].map(() => Array.from({ length: T }, () => randInt(rng, cfg.vocabSize)));
   const real = [
     Array(T).fill(1),
     [1, 1, 1, 1, 1, 0, 0],
@@ -104,9 +102,7 @@ function biasData(
   dtype: DType,
 ): HostTensor {
   const s = past + tq, b = mask.length;
-  const data = dtype === "float64"
-    ? new Float64Array(b * tq * s)
-    : new Float32Array(b * tq * s);
+  const data = dtype === "float64" ? new Float64Array(b * tq * s) : new Float32Array(b * tq * s);
   for (let r = 0; r < b; r++) {
     for (let i = 0; i < tq; i++) {
       for (let j = 0; j < s; j++) {
@@ -165,8 +161,7 @@ async function runGraph(
   }
   const b = batch.ids.length, tq = to - from;
   const cols = (rows: number[][]) => rows.map((r) => r.slice(from, to));
-  const kv = (i: number) =>
-    input(g, `past${i}`, [b, cfg.kvHeads, from, cfg.headDim], dtype);
+  const kv = (i: number) => input(g, `past${i}`, [b, cfg.kvHeads, from, cfg.headDim], dtype);
   const { logits, present } = transformerForward(cfg, params, {
     ids: input(g, "ids", [b, tq], "int64"),
     positions: input(g, "positions", [b, tq], "int64"),
@@ -268,9 +263,7 @@ for (const name of ["llama", "qwen2", "gpt2"] as const) {
   Deno.test(`${name}: float64 graph logits match the HF-definition reference (< 1e-9)`, async () => {
     const { err, scale } = await parity(name, "float64");
     console.log(
-      `${name} float64: max abs error ${err.toExponential(2)} (max |logit| ${
-        scale.toFixed(2)
-      })`,
+      `${name} float64: max abs error ${err.toExponential(2)} (max |logit| ${scale.toFixed(2)})`,
     );
     assert.ok(scale > 1, `logits too small to be a test: ${scale}`);
     assert.ok(err < 1e-9, `max abs error ${err}`);
@@ -347,9 +340,7 @@ Deno.test("lastOnly logits [B, V] equal the reference at the last column (rows w
   const out = await runGraph(cfg, host, batch, "float64", 0, T, [], true);
   assert.deepEqual(out.logits.dims, [3, cfg.vocabSize]);
   const ref = referenceForward(cfg, refParams(host, "float64"), batch);
-  const mask = batch.attentionMask.map((r) =>
-    r.map((m, t) => t === T - 1 ? m : 0)
-  );
+  const mask = batch.attentionMask.map((r) => r.map((m, t) => t === T - 1 ? m : 0));
   const err = maxAbsError(
     floats(out.logits),
     ref,

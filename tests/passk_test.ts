@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  accuracyAtK,
-  meanPassAtK,
-  passAtK,
-  passOrNotAtK,
-} from "../lib/metrics/passk.ts";
+import { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "../lib/metrics/passk.ts";
 import { UserError } from "../lib/util/errors.ts";
 
 const close = (a: number, b: number, tol = 1e-12) =>

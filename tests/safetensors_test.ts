@@ -9,11 +9,7 @@ import {
   saveSafetensors,
   type TensorMap,
 } from "../lib/model/safetensors.ts";
-import {
-  loadHfWeights,
-  planShards,
-  saveHfWeights,
-} from "../lib/model/hf_folder.ts";
+import { loadHfWeights, planShards, saveHfWeights } from "../lib/model/hf_folder.ts";
 import { UserError } from "../lib/util/errors.ts";
 
 const u16 = (...xs: number[]) => Uint16Array.from(xs);

@@ -1,11 +1,6 @@
 // Token choice (known values), seeded sampling, KV-cache decoding == full recompute.
 import assert from "node:assert/strict";
-import {
-  argmax,
-  chooseToken,
-  filterThreshold,
-  logSumExp,
-} from "../lib/policy/choose.ts";
+import { argmax, chooseToken, filterThreshold, logSumExp } from "../lib/policy/choose.ts";
 import { sampleTexts, sampleTokens } from "../lib/policy/sample.ts";
 import type { Policy } from "../lib/policy/policy.ts";
 import type { ModelConfig } from "../lib/model/config.ts";
@@ -137,9 +132,7 @@ Deno.test("KV-cache decoding equals full recompute (greedy tokens and log-probs,
     });
     assert.ok(worst < 1e-4, `${arch}: max |Δ logprob| ${worst}`);
     console.log(
-      `${arch}: cached vs recomputed, max |Δ logprob| = ${
-        worst.toExponential(2)
-      }`,
+      `${arch}: cached vs recomputed, max |Δ logprob| = ${worst.toExponential(2)}`,
     );
   }
 });

@@ -156,9 +156,7 @@ Deno.test("sandbox: huge print is cut at the cap and killed", async () => {
 });
 
 Deno.test("sandbox: files only inside the fresh working directory, which is removed", async () => {
-  const outside = `${
-    Deno.env.get("TMPDIR") ?? "/tmp"
-  }/magrpo-escape-${crypto.randomUUID()}.txt`;
+  const outside = `${Deno.env.get("TMPDIR") ?? "/tmp"}/magrpo-escape-${crypto.randomUUID()}.txt`;
   const [escape, inside, read, big] = await Promise.all([
     runPython(`open(${JSON.stringify(outside)}, "w").write("x")`),
     runPython(

@@ -77,8 +77,7 @@ Deno.test("byte tokenizer: known ids, special tokens, round-trips", () => {
   }
   assert.throws(
     () => tok.decode([258]),
-    (e: Error) =>
-      e instanceof UserError && /token id 258 is outside/.test(e.message),
+    (e: Error) => e instanceof UserError && /token id 258 is outside/.test(e.message),
   );
 });
 
@@ -178,8 +177,7 @@ Deno.test("chat template from tokenizer_config.json becomes applyChatTemplate", 
   const config = JSON.parse(
     await Deno.readTextFile(`${dir}/tokenizer_config.json`),
   );
-  config.chat_template =
-    "{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}" +
+  config.chat_template = "{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}" +
     "{% if add_generation_prompt %}<assistant>{% endif %}";
   await Deno.writeTextFile(
     `${dir}/tokenizer_config.json`,

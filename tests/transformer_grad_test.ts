@@ -8,11 +8,8 @@ import type { HostTensor } from "../lib/engine/runtime.ts";
 import type { Params, TransformerConfig } from "../lib/model/transformer.ts";
 import { initParams, paramShapes } from "../lib/model/params.ts";
 import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
-import {
-  createTrainStep,
-  initTrainState,
-  type PgBatch,
-} from "../lib/rl/train_step.ts";
+import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
+import { initTrainState } from "../lib/engine/optim_step.ts";
 import { type LossOptions, policyLossGraph } from "../lib/rl/loss_graph.ts";
 import { UserError } from "../lib/util/errors.ts";
 
@@ -103,8 +100,7 @@ async function checkModel(cfg: TransformerConfig, lossOpts: LossOptions = {}) {
   });
   // Log-probs of a "sampling" and a "reference" policy, near the current ones (ln 1/13 ≈ −2.56)
   // so that some ratios fall inside the clip range and some outside.
-  const near = () =>
-    new Float64Array(b * t).map(() => -2.56 + 0.4 * randNormal(rng));
+  const near = () => new Float64Array(b * t).map(() => -2.56 + 0.4 * randNormal(rng));
   values.old_logp = { data: near(), dims: bt };
   values.ref_logp = { data: near(), dims: bt };
   return await gradCheck(g, loss, Object.values(params), values);
@@ -145,9 +141,7 @@ Deno.test("gpt2-style transformer: loss gradient matches finite differences", as
 Deno.test("PPO-clipped loss with k3 KL to a reference: gradient matches finite differences", async () => {
   const r = await checkModel(LLAMA, { clipEps: 0.2, klBeta: 0.1 });
   console.log(
-    `clipped + KL loss gradient: max relative error ${
-      r.maxRelError.toExponential(2)
-    }`,
+    `clipped + KL loss gradient: max relative error ${r.maxRelError.toExponential(2)}`,
   );
   assert.ok(r.maxRelError < 1e-5, `max relative error ${r.maxRelError}`);
 });

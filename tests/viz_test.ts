@@ -13,16 +13,10 @@ import {
 } from "../lib/viz/plotly.ts";
 import { escapeXml, figureToSvg } from "../lib/viz/svg.ts";
 import { formatTick, niceTicks } from "../lib/viz/frame.ts";
-import {
-  formatDuration,
-  formatProgressLine,
-  formatRate,
-  progress,
-} from "../lib/viz/progress.ts";
+import { formatDuration, formatProgressLine, formatRate, progress } from "../lib/viz/progress.ts";
 import { UserError } from "../lib/util/errors.ts";
 
-const count = (text: string, pattern: RegExp) =>
-  (text.match(pattern) ?? []).length;
+const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
 
 Deno.test("niceTicks: 1-2-5 steps snapped outward", () => {
   assert.deepEqual(niceTicks(0, 0.93, 5), {
@@ -82,9 +76,7 @@ Deno.test("figureToSvg: null breaks a line; lines-only mode draws no markers", (
   assert.equal(count(svg, /<polyline /g), 2);
   assert.equal(count(svg, /<circle /g), 0);
   assert.equal(count(svg, /class="legend-item"/g), 0); // one trace: no legend, like plotly
-  const [first, second] = [...svg.matchAll(/points="([^"]*)"/g)].map((m) =>
-    m[1].split(" ").length
-  );
+  const [first, second] = [...svg.matchAll(/points="([^"]*)"/g)].map((m) => m[1].split(" ").length);
   assert.deepEqual([first, second], [2, 3]);
 });
 
@@ -101,9 +93,7 @@ Deno.test("figureToSvg: grouped bars on a category axis; unknown traces are note
   const svg = figureToSvg(withHeatmap, { width: 500, height: 300 });
   assert.equal(count(svg, /<rect class="trace-bar"/g), 6);
   assert.deepEqual(
-    [...svg.matchAll(/class="tick-label x-tick"[^>]*>([^<]*)</g)].map((m) =>
-      m[1]
-    ),
+    [...svg.matchAll(/class="tick-label x-tick"[^>]*>([^<]*)</g)].map((m) => m[1]),
     [
       "GRPO",
       "MAGRPO",
@@ -148,9 +138,8 @@ Deno.test("figure: rejects NaN, mismatched lengths and empty series with UserErr
 Deno.test("showFigure: Jupyter display bundle with plotly JSON, SVG html and text", () => {
   const fig = lineFigure({ ys: { loss: [3, 2, 1] } }, { title: "Loss" });
   const shown = showFigure(fig);
-  const bundle =
-    (shown as unknown as Record<symbol, () => Record<string, unknown>>)
-      [Symbol.for("Jupyter.display")]();
+  const bundle = (shown as unknown as Record<symbol, () => Record<string, unknown>>)
+    [Symbol.for("Jupyter.display")]();
   assert.deepEqual(Object.keys(bundle), [
     PLOTLY_MIME,
     "text/html",

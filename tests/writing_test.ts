@@ -1,10 +1,6 @@
 // The writing environments (TLDR, arXiv): every reward level by hand, gates, edge cases, data.
 import assert from "node:assert/strict";
-import {
-  ARXIV_REWARD_CONFIG,
-  arxivEnv,
-  arxivReward,
-} from "../lib/envs/arxiv.ts";
+import { ARXIV_REWARD_CONFIG, arxivEnv, arxivReward } from "../lib/envs/arxiv.ts";
 import { TLDR_REWARD_CONFIG, tldrEnv, tldrReward } from "../lib/envs/tldr.ts";
 import {
   bandScore,
@@ -209,8 +205,7 @@ Deno.test("TLDR maximum is exactly 2.98 (T ≤ 0.95 with 12 categories)", () => 
   const c1 =
     "Our landlord kept the entire security deposit after we moved out, claiming one small " +
     "carpet stain justified it.";
-  const c2 =
-    "Furthermore, the landlord refused to return any deposit money. For example, he " +
+  const c2 = "Furthermore, the landlord refused to return any deposit money. For example, he " +
     "blamed one tiny carpet stain; in other words, nothing serious. Therefore we wrote a " +
     "formal letter. However, unless he replies, we will finally go to small-claims court. " +
     "Certainly, in summary, tenants similarly treated should document everything.";
@@ -366,8 +361,7 @@ Deno.test("shipped datasets: row counts, fields, lengths", async () => {
 });
 
 Deno.test("loaders: user files, and errors naming file, line and field", async () => {
-  const ok =
-    '{"prompt": "POST: hi", "completion": "tl", "extra": 1}\n\n{"prompt": "p", ' +
+  const ok = '{"prompt": "POST: hi", "completion": "tl", "extra": 1}\n\n{"prompt": "p", ' +
     '"completion": "c"}\n';
   assert.deepEqual(parseTldrJsonl(ok, "mine.jsonl"), [
     { prompt: "POST: hi", completion: "tl" },
@@ -421,8 +415,7 @@ Deno.test("loaders: user files, and errors naming file, line and field", async (
     ],
   );
   assert.throws(
-    () =>
-      parseArxivRows('[{"abstract_text": "A"}, {"abstract": "B"}]', "a.json"),
+    () => parseArxivRows('[{"abstract_text": "A"}, {"abstract": "B"}]', "a.json"),
     {
       message: "a.json: item 1: missing field 'abstract_text' (a string)",
     },

@@ -9,17 +9,13 @@
 import { parseArgs } from "node:util";
 import type { TransformerConfig } from "../lib/model/transformer.ts";
 import { countParams, initParams } from "../lib/model/params.ts";
-import {
-  createTrainStep,
-  initTrainState,
-  type PgBatch,
-} from "../lib/rl/train_step.ts";
+import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
+import { initTrainState } from "../lib/engine/optim_step.ts";
 import type { ExecutionProvider } from "../lib/engine/runtime.ts";
 import { makeRng, randInt } from "../lib/util/rng.ts";
 import { runCli, UserError } from "../lib/util/errors.ts";
 
-const FALLBACK_TEXT =
-  "The small dog ran to the park. It saw a red ball and played all day.\n";
+const FALLBACK_TEXT = "The small dog ran to the park. It saw a red ball and played all day.\n";
 
 /** Byte-level batch: `B` windows of `T + 1` bytes; the first `prompt` bytes are context only. */
 function textBatch(
@@ -44,9 +40,7 @@ function textBatch(
       batch.ids[r * t + i] = BigInt(text[(start + i) % text.length]);
       batch.targets[r * t + i] = BigInt(text[(start + i + 1) % text.length]);
       batch.positions[r * t + i] = BigInt(i);
-      batch.weights[r * t + i] = i + 1 >= prompt
-        ? 1 / ((t - prompt + 1) * b)
-        : 0;
+      batch.weights[r * t + i] = i + 1 >= prompt ? 1 / ((t - prompt + 1) * b) : 0;
     }
   }
   return batch;
@@ -96,9 +90,7 @@ async function main() {
   const bytes = new TextEncoder().encode(text);
   const [b, t] = [8, 64];
   console.log(
-    `tiny policy: ${cfg.arch}, ${
-      (countParams(cfg) / 1e3).toFixed(0)
-    }k params, byte tokens, ` +
+    `tiny policy: ${cfg.arch}, ${(countParams(cfg) / 1e3).toFixed(0)}k params, byte tokens, ` +
       `B=${b} T=${t}, ${steps} steps, lr ${lr}, seed ${values.seed}`,
   );
   const step = await createTrainStep({ cfg, batch: b, seqLen: t }, {
@@ -116,16 +108,14 @@ async function main() {
     tokens += b * t;
     seconds += dt;
     console.log(
-      `step ${String(i).padStart(3)}  loss ${
-        r.metrics.loss.toFixed(4)
-      }  grad-norm ${r.metrics.gradNorm.toFixed(3)}  ` +
+      `step ${String(i).padStart(3)}  loss ${r.metrics.loss.toFixed(4)}  grad-norm ${
+        r.metrics.gradNorm.toFixed(3)
+      }  ` +
         `${((b * t) / dt).toFixed(0)} tokens/s`,
     );
   }
   console.log(
-    `done: ${steps} steps, mean ${
-      (tokens / seconds).toFixed(0)
-    } tokens/s on ${step.session.ep}`,
+    `done: ${steps} steps, mean ${(tokens / seconds).toFixed(0)} tokens/s on ${step.session.ep}`,
   );
   await step.session.release();
 }

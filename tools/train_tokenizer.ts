@@ -14,10 +14,7 @@
 import { parseArgs } from "node:util";
 import { runCli, UserError } from "../lib/util/errors.ts";
 import { trainByteBpe } from "../lib/policy/bpe_train.ts";
-import {
-  byteBpeTokenizer,
-  saveByteBpeTokenizer,
-} from "../lib/policy/byte_tokenizer.ts";
+import { byteBpeTokenizer, saveByteBpeTokenizer } from "../lib/policy/byte_tokenizer.ts";
 
 /** Parses the command line, trains, writes the folder and prints a one-line summary per step. */
 export async function main(args: string[]): Promise<void> {
@@ -68,9 +65,7 @@ export async function main(args: string[]): Promise<void> {
     `trained ${spec.merges.length} merges (vocab ${tok.vocabSize}) on ${bytes} bytes in ${
       trainS.toFixed(2)
     } s; ` +
-      `${
-        (bytes / Math.max(tokens, 1)).toFixed(2)
-      } bytes/token; wrote ${values.out}/tokenizer.json`,
+      `${(bytes / Math.max(tokens, 1)).toFixed(2)} bytes/token; wrote ${values.out}/tokenizer.json`,
   );
 }
 

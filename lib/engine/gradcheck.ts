@@ -81,9 +81,7 @@ export async function gradCheck(
     const base = values[name].data as Float64Array;
     const a = analytic[`grad_${name}`].data as Float64Array;
     const n = base.length;
-    const stride = opts.maxElements && n > opts.maxElements
-      ? n / opts.maxElements
-      : 1;
+    const stride = opts.maxElements && n > opts.maxElements ? n / opts.maxElements : 1;
     let worst = 0;
     for (let f = 0; f < n; f += stride) {
       const i = Math.floor(f);

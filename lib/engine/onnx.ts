@@ -167,9 +167,7 @@ export function toOnnx(g: Graph, opts: EmitOptions): Uint8Array {
   const outs = Object.entries(opts.outputs);
   const live = liveSubgraph(g, outs.map(([, t]) => t));
   const graph = message();
-  live.nodes.forEach((n, i) =>
-    writeMessage(graph, 1, nodeProto(n, i, tensorName))
-  );
+  live.nodes.forEach((n, i) => writeMessage(graph, 1, nodeProto(n, i, tensorName)));
   outs.forEach(([name, t], i) => {
     if (g.inputs.some((x) => x.inputName === name)) {
       throw new UserError(

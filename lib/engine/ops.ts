@@ -55,35 +55,25 @@ function unary(
 }
 
 /** a + b (broadcasting). */
-export const add = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Add", a, b);
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary("Add", a, b);
 /** a − b (broadcasting). */
-export const sub = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Sub", a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("Sub", a, b);
 /** a · b (broadcasting). */
-export const mul = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Mul", a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("Mul", a, b);
 /** a / b (broadcasting). */
-export const div = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Div", a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary("Div", a, b);
 /** a ^ b (broadcasting). */
-export const pow = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Pow", a, b);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary("Pow", a, b);
 /** Elementwise maximum of two tensors. */
-export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Max", a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary("Max", a, b);
 /** Elementwise minimum of two tensors. */
-export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Min", a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary("Min", a, b);
 /** a == b → bool. */
-export const equal = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Equal", a, b, "bool");
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary("Equal", a, b, "bool");
 /** a < b → bool. */
-export const less = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Less", a, b, "bool");
+export const less = (a: TensorLike, b: TensorLike): Tensor => binary("Less", a, b, "bool");
 /** a > b → bool. */
-export const greater = (a: TensorLike, b: TensorLike): Tensor =>
-  binary("Greater", a, b, "bool");
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary("Greater", a, b, "bool");
 
 /** −x. */
 export const neg = (x: Tensor): Tensor => unary("Neg", x);
@@ -144,9 +134,7 @@ function reduceShape(
   keepDims: boolean,
 ): Dim[] {
   const ax = axes.map((a) => normAxis(op, a, x.shape.length));
-  return x.shape.flatMap((d, i) =>
-    ax.includes(i) ? (keepDims ? [1] : []) : [d]
-  );
+  return x.shape.flatMap((d, i) => ax.includes(i) ? (keepDims ? [1] : []) : [d]);
 }
 
 /** Sum over `axes` (all axes when omitted). */
@@ -175,9 +163,7 @@ function reduceAttr(
   axes: number[] | undefined,
   keepDims: boolean,
 ): Tensor {
-  const ax = (axes ?? x.shape.map((_, i) => i)).map((a) =>
-    normAxis(op, a, x.shape.length)
-  );
+  const ax = (axes ?? x.shape.map((_, i) => i)).map((a) => normAxis(op, a, x.shape.length));
   const attrs: Record<string, Attr> = {
     axes: { kind: "ints", value: ax },
     keepdims: { kind: "int", value: keepDims ? 1 : 0 },
@@ -217,9 +203,7 @@ export const reduceMax = (
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.shape.length < 2 || b.shape.length < 2) {
     throw new UserError(
-      `MatMul: operands must have rank ≥ 2, got ${fmtShape(a.shape)} and ${
-        fmtShape(b.shape)
-      }`,
+      `MatMul: operands must have rank ≥ 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
     );
   }
   if (a.dtype !== b.dtype) {
@@ -256,22 +240,16 @@ export function gemm(
 ): Tensor {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
     throw new UserError(
-      `Gemm: operands must be 2-D, got ${fmtShape(a.shape)} and ${
-        fmtShape(b.shape)
-      }`,
+      `Gemm: operands must be 2-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
     );
   }
-  const [m, k] = opts.transA
-    ? [a.shape[1], a.shape[0]]
-    : [a.shape[0], a.shape[1]];
-  const [k2, n] = opts.transB
-    ? [b.shape[1], b.shape[0]]
-    : [b.shape[0], b.shape[1]];
+  const [m, k] = opts.transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [k2, n] = opts.transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (!sameDim(k, k2)) {
     throw new UserError(
-      `Gemm: inner dimensions differ: ${fmtShape(a.shape)}${
-        opts.transA ? "ᵀ" : ""
-      } @ ${fmtShape(b.shape)}${opts.transB ? "ᵀ" : ""} (${k} vs ${k2})`,
+      `Gemm: inner dimensions differ: ${fmtShape(a.shape)}${opts.transA ? "ᵀ" : ""} @ ${
+        fmtShape(b.shape)
+      }${opts.transB ? "ᵀ" : ""} (${k} vs ${k2})`,
     );
   }
   if (opts.c) broadcastShapes("Gemm (bias)", [m, n], opts.c.shape);

@@ -153,8 +153,7 @@ export const RULES: Record<string, Rule> = {
   ReduceMax: (n, g) => {
     const x = n.inputs[0], axes = reduceAxes(n);
     const y = expandLike(keepDimsGrad(n, n.outputs[0], axes), x);
-    const isMax =
-      addNode("Equal", [x, y], {}, [{ dtype: "bool", shape: x.shape }])[0];
+    const isMax = addNode("Equal", [x, y], {}, [{ dtype: "bool", shape: x.shape }])[0];
     return [where(isMax, expandLike(keepDimsGrad(n, g, axes), x), 0)];
   },
   MatMul: (n, g, needs) => {
@@ -208,9 +207,7 @@ export const RULES: Record<string, Rule> = {
   },
   Slice: (n, g) => {
     const x = n.inputs[0];
-    const [s, e, ax] = n.inputs.slice(1, 4).map((t) =>
-      Number((t.constant as BigInt64Array)[0])
-    );
+    const [s, e, ax] = n.inputs.slice(1, 4).map((t) => Number((t.constant as BigInt64Array)[0]));
     const len = staticDim(x, ax, "Slice");
     const r = x.shape.length, pads = new Array(2 * r).fill(0);
     pads[ax] = s;
@@ -257,9 +254,7 @@ export const RULES: Record<string, Rule> = {
     needs,
   ) => [g, undefined, needs[2] ? gatherND(g, n.inputs[1]) : undefined],
   Trilu: (n, g) => {
-    const k = n.inputs[1]
-      ? Number((n.inputs[1].constant as BigInt64Array)[0])
-      : 0;
+    const k = n.inputs[1] ? Number((n.inputs[1].constant as BigInt64Array)[0]) : 0;
     return [trilu(g, attrInt(n, "upper", 1) === 1, k), undefined];
   },
 };

@@ -39,9 +39,7 @@ export function reshape(x: Tensor, shape: readonly Dim[]): Tensor {
     if (typeof d === "string") {
       if (!sameDim(x.shape[i], d)) {
         throw new UserError(
-          `Reshape: symbolic dim '${d}' must stay at position ${i} (input ${
-            fmtShape(x.shape)
-          })`,
+          `Reshape: symbolic dim '${d}' must stay at position ${i} (input ${fmtShape(x.shape)})`,
         );
       }
       onnxShape.push(0);
@@ -154,9 +152,7 @@ export function transpose(x: Tensor, perm: number[]): Tensor {
 /** Inserts size-1 dims at `axes` (positions in the output). */
 export function unsqueeze(x: Tensor, axes: number[]): Tensor {
   const rank = x.shape.length + axes.length;
-  const ax = axes.map((a) => normAxis("Unsqueeze", a, rank)).sort((a, b) =>
-    a - b
-  );
+  const ax = axes.map((a) => normAxis("Unsqueeze", a, rank)).sort((a, b) => a - b);
   const out: Dim[] = [];
   let j = 0;
   for (let i = 0; i < rank; i++) out.push(ax.includes(i) ? 1 : x.shape[j++]);
@@ -201,9 +197,7 @@ export function concat(xs: Tensor[], axis: number): Tensor {
       t.shape.some((d, i) => i !== ax && !sameDim(d, xs[0].shape[i]))
     ) {
       throw new UserError(
-        `Concat: shapes ${
-          xs.map((t) => fmtShape(t.shape)).join(", ")
-        } differ off axis ${ax}`,
+        `Concat: shapes ${xs.map((t) => fmtShape(t.shape)).join(", ")} differ off axis ${ax}`,
       );
     }
   }
@@ -334,9 +328,9 @@ export function gatherND(data: Tensor, indices: Tensor): Tensor {
   const k = indices.shape[indices.shape.length - 1];
   if (typeof k !== "number" || k > data.shape.length) {
     throw new UserError(
-      `GatherND: last dim of indices ${
-        fmtShape(indices.shape)
-      } must be static and ≤ rank of ${fmtShape(data.shape)}`,
+      `GatherND: last dim of indices ${fmtShape(indices.shape)} must be static and ≤ rank of ${
+        fmtShape(data.shape)
+      }`,
     );
   }
   const shape = [...indices.shape.slice(0, -1), ...data.shape.slice(k)];

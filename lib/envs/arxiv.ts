@@ -17,13 +17,7 @@ import {
 } from "./writing_reward.ts";
 
 // Re-exported so that the documented signatures below are complete.
-export type {
-  AgentHistory,
-  Environment,
-  RatioBand,
-  RewardBreakdown,
-  WritingRewardConfig,
-};
+export type { AgentHistory, Environment, RatioBand, RewardBreakdown, WritingRewardConfig };
 
 /** One arXiv example: the abstract to expand. */
 export interface ArxivRow {

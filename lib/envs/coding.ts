@@ -25,18 +25,9 @@ export type {
 } from "../sandbox/checks.ts";
 export type { Limiter } from "../sandbox/pool.ts";
 import type { HumanEvalProblem } from "./datasets.ts";
-import {
-  type ChecksOptions,
-  type ChecksReport,
-  runChecks,
-} from "../sandbox/checks.ts";
+import { type ChecksOptions, type ChecksReport, runChecks } from "../sandbox/checks.ts";
 import { auxPrompt, feedbackPrompts, mainPrompt } from "./coding_feedback.ts";
-import {
-  extractCode,
-  extractFunction,
-  hasReturnValue,
-  importLines,
-} from "../sandbox/source.ts";
+import { extractCode, extractFunction, hasReturnValue, importLines } from "../sandbox/source.ts";
 
 /** Name of the helper function agent 1 must write. */
 export const AUX_NAME = "aux";
@@ -52,9 +43,7 @@ export function promptPreamble(problem: HumanEvalProblem): string {
   const m = new RegExp(`^def\\s+${problem.entry_point}\\s*\\(`, "m").exec(
     problem.prompt,
   );
-  return m
-    ? problem.prompt.slice(0, m.index).trimEnd()
-    : importLines(problem.prompt).join("\n");
+  return m ? problem.prompt.slice(0, m.index).trimEnd() : importLines(problem.prompt).join("\n");
 }
 
 /** A named part of the joint program and where it sits (1-based first line, line count). */
@@ -313,8 +302,7 @@ export function codingEnv(
     numAgents: 2,
     rows,
     formatters: [auxPrompt, mainPrompt],
-    reward: async (completions, example) =>
-      codingLevels(await evaluate(completions, example)),
+    reward: async (completions, example) => codingLevels(await evaluate(completions, example)),
     transition: async (example, completions, histories) =>
       feedbackPrompts(
         example,

@@ -104,9 +104,7 @@ export function diagnostics(
       : `${what}: MISSING`;
   lines.push(`- ${def(report.auxFound, report.auxHasReturn, "aux(...)")}`);
   lines.push(
-    `- ${
-      def(report.mainFound, report.mainHasReturn, `${problem.entry_point}(...)`)
-    }`,
+    `- ${def(report.mainFound, report.mainHasReturn, `${problem.entry_point}(...)`)}`,
   );
   const c = report.checks;
   if (!c) {
@@ -133,16 +131,12 @@ export function diagnostics(
     );
   } else {
     lines.push(
-      `- Tests: ${c.passed}/${c.total} passed${
-        c.timeouts ? ` (${c.timeouts} timed out)` : ""
-      }`,
+      `- Tests: ${c.passed}/${c.total} passed${c.timeouts ? ` (${c.timeouts} timed out)` : ""}`,
     );
     const bad = c.tests.find((t) => t.status !== "pass");
     if (bad) {
       lines.push(
-        `- First failing test: ${bad.source.trim()}\n  -> ${
-          bad.error || bad.status
-        }`,
+        `- First failing test: ${bad.source.trim()}\n  -> ${bad.error || bad.status}`,
       );
     }
   }

@@ -43,9 +43,7 @@ async function readText(path: string, loader: string): Promise<string> {
   try {
     bytes = await Deno.readFile(path);
   } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "file not found"
-      : (err as Error).message;
+    const why = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
     throw new UserError(`${loader}: cannot read '${path}': ${why}`);
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
@@ -176,9 +174,7 @@ export function parseHumanEvalText(
         rec = JSON.parse(line);
       } catch (err) {
         throw new UserError(
-          `${loader}: ${source}:${i + 1}: invalid JSON (${
-            (err as Error).message
-          })`,
+          `${loader}: ${source}:${i + 1}: invalid JSON (${(err as Error).message})`,
         );
       }
       problems.push(toProblem(rec, `${loader}: ${source}:${i + 1}`));

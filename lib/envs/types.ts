@@ -33,6 +33,9 @@ export interface AgentHistory {
  * - `reward(completions, example)`: the joint reward of one joint action, where
  *   `completions[i]` is agent i's text; may be async (e.g. code run in a sandbox).
  * - `transition(example, completions, histories)`: next-turn prompt per agent (multi-turn).
+ * - `agentReward(i, text, example)`: what agent i achieves alone (independent-learners baseline).
+ * - `singlePrompt(example, separator)`: one prompt asking for every part, separated by
+ *   `separator` (single-agent baseline; default: the agents' prompts joined by lines).
  */
 export interface Environment<E = unknown> {
   /** Short identifier, e.g. `"tldr"`, `"coding"`. */
@@ -54,4 +57,12 @@ export interface Environment<E = unknown> {
     completions: string[],
     histories: AgentHistory[],
   ) => string[] | Promise<string[]>;
+  /** Optional: the reward of agent i's own part alone (independent learners). */
+  agentReward?: (
+    agent: number,
+    text: string,
+    example: E,
+  ) => number | Promise<number>;
+  /** Optional: one prompt for a single model that writes every part (single-agent GRPO). */
+  singlePrompt?: (example: E, separator: string) => string;
 }

@@ -74,9 +74,7 @@ function stringField(record: Located, field: string, file: string): string {
   const v = record.value;
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
     throw new UserError(
-      `${file}: ${record.where}: expected a JSON object, got ${
-        JSON.stringify(v)
-      }`,
+      `${file}: ${record.where}: expected a JSON object, got ${JSON.stringify(v)}`,
     );
   }
   if (!(field in v)) {

@@ -292,9 +292,7 @@ export function transitionCategoriesIn(
 ): string[] {
   const lower = text.toLowerCase();
   return Object.keys(categories)
-    .filter((name) =>
-      categories[name].some((p) => containsPhrase(lower, p, mode))
-    )
+    .filter((name) => categories[name].some((p) => containsPhrase(lower, p, mode)))
     .sort();
 }
 
@@ -309,8 +307,7 @@ export function vocabularyJaccard(
   b: string,
   stopwords: ReadonlySet<string>,
 ): number {
-  const vocab = (t: string) =>
-    new Set(lowercaseWords(t).filter((w) => !stopwords.has(w)));
+  const vocab = (t: string) => new Set(lowercaseWords(t).filter((w) => !stopwords.has(w)));
   const sa = vocab(a);
   const sb = vocab(b);
   if (sa.size === 0 && sb.size === 0) return 1;
@@ -342,9 +339,7 @@ export function measureWriting(
     new Set(lowercaseWords(first)).size,
     new Set(lowercaseWords(second)).size,
   ];
-  const categoryTexts = config.transitionsIn === "both"
-    ? [first, second]
-    : [second];
+  const categoryTexts = config.transitionsIn === "both" ? [first, second] : [second];
   const found = new Set<string>();
   for (const t of categoryTexts) {
     for (
@@ -364,9 +359,7 @@ export function measureWriting(
     chars,
     uniqueWords,
     lengthRatio: chars[0] > 0 ? chars[1] / chars[0] : null,
-    uniqueWordRatio: uniqueWords[0] > 0
-      ? uniqueWords[1] / uniqueWords[0]
-      : null,
+    uniqueWordRatio: uniqueWords[0] > 0 ? uniqueWords[1] / uniqueWords[0] : null,
     transitionCategories,
     transitionScore: transitionScore(transitionCategories.length),
     jaccard,

@@ -20,12 +20,7 @@
  */
 
 import { UserError } from "../util/errors.ts";
-import {
-  corpusBleu,
-  pyStrip,
-  splitWhitespace,
-  weightedCorpusBleu,
-} from "./codebleu_bleu.ts";
+import { corpusBleu, pyStrip, splitWhitespace, weightedCorpusBleu } from "./codebleu_bleu.ts";
 import { dataFlowMatchCounts } from "./codebleu_dataflow.ts";
 import { strippedPairs, syntaxMatchCounts } from "./codebleu_syntax.ts";
 import { PYTHON_KEYWORDS } from "./python_keywords.ts";
@@ -114,9 +109,7 @@ export async function codebleu(
   predictions: string[],
   lang = "python",
 ): Promise<CodeBleuScores> {
-  const refs = normalizeInputs(references, predictions, lang).map((group) =>
-    group.map(pyStrip)
-  );
+  const refs = normalizeInputs(references, predictions, lang).map((group) => group.map(pyStrip));
   const hyps = predictions.map(pyStrip);
   const tokenizedRefs = refs.map((group) => group.map(splitWhitespace));
   const tokenizedHyps = hyps.map(splitWhitespace);

@@ -77,11 +77,9 @@ const entry = (
   parents: string[],
   parentIdx: number[],
 ): DataFlowEntry => ({ name, idx, relation, parents, parentIdx });
-const byIdx = (entries: DataFlowEntry[]) =>
-  entries.sort((a, b) => a.idx - b.idx);
+const byIdx = (entries: DataFlowEntry[]) => entries.sort((a, b) => a.idx - b.idx);
 const uniqueInOrder = <T>(items: readonly T[]): T[] => [...new Set(items)];
-const sortedUnique = (items: readonly number[]) =>
-  uniqueInOrder(items).sort((a, b) => a - b);
+const sortedUnique = (items: readonly number[]) => uniqueInOrder(items).sort((a, b) => a - b);
 
 function childrenOf(node: SyntaxNode | null): SyntaxNode[] {
   if (!node) throw new WalkFailure("missing node");
@@ -163,12 +161,8 @@ function mergeEntries(
   const merged = new Map<string, DataFlowEntry>();
   for (const e of entries) {
     const old = merged.get(keyOf(e));
-    const parents = old
-      ? uniqueInOrder([...old.parents, ...e.parents])
-      : e.parents;
-    const idxs = old
-      ? mergeIdx([...old.parentIdx, ...e.parentIdx])
-      : e.parentIdx;
+    const parents = old ? uniqueInOrder([...old.parents, ...e.parents]) : e.parents;
+    const idxs = old ? mergeIdx([...old.parentIdx, ...e.parentIdx]) : e.parentIdx;
     merged.set(keyOf(e), entry(e.name, e.idx, e.relation, parents, idxs));
   }
   return [...merged.values()];
@@ -177,8 +171,7 @@ function mergeEntries(
 /** Merges entries that share (name, idx, relation), as the reference does after loops. */
 const mergeLoopEntries = (entries: DataFlowEntry[]) =>
   byIdx(
-    mergeEntries(entries, (e) =>
-      JSON.stringify([e.name, e.idx, e.relation]), sortedUnique),
+    mergeEntries(entries, (e) => JSON.stringify([e.name, e.idx, e.relation]), sortedUnique),
   );
 
 function walkLeaf(node: SyntaxNode, ctx: WalkContext, states: States): Walk {
@@ -192,9 +185,7 @@ function walkLeaf(node: SyntaxNode, ctx: WalkContext, states: States): Walk {
       states,
     ];
   }
-  const next = node.type === "identifier"
-    ? new Map(states).set(tok.code, [tok.idx])
-    : states;
+  const next = node.type === "identifier" ? new Map(states).set(tok.code, [tok.idx]) : states;
   return [[entry(tok.code, tok.idx, "comesFrom", [], [])], next];
 }
 
@@ -206,9 +197,7 @@ function walkDefaultParameter(
   const value = node.childForFieldName("value");
   const names = variableTokens(node.childForFieldName("name"), ctx);
   const values = value ? variableTokens(value, ctx) : [];
-  const [entries, after]: Walk = value
-    ? walkPython(value, ctx, states)
-    : [[], states];
+  const [entries, after]: Walk = value ? walkPython(value, ctx, states) : [[], states];
   const next = new Map(after);
   for (const n of names) {
     if (!value) entries.push(entry(n.code, n.idx, "comesFrom", [], []));

@@ -47,8 +47,7 @@ class TokenizeFailure extends Error {}
 const PREFIX = "(?:[bB][rR]?|[rR][bBfF]?|[uU]|[fF][rR]?)?";
 const DIGITS = "[0-9](?:_?[0-9])*";
 const EXPONENT = `[eE][-+]?${DIGITS}`;
-const POINT_FLOAT =
-  `(?:${DIGITS}\\.(?:${DIGITS})?|\\.${DIGITS})(?:${EXPONENT})?`;
+const POINT_FLOAT = `(?:${DIGITS}\\.(?:${DIGITS})?|\\.${DIGITS})(?:${EXPONENT})?`;
 const FLOAT = `(?:${POINT_FLOAT}|${DIGITS}${EXPONENT})`;
 const INT =
   "(?:0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0(?:_?0)*|[1-9](?:_?[0-9])*)";
@@ -102,12 +101,9 @@ const OPERATORS = [
   "}",
   "~",
 ].sort().reverse(); // longest alternative before its prefixes, as tokenize's `Special`
-const SPECIAL = OPERATORS.map((op) =>
-  op.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
-).join("|");
+const SPECIAL = OPERATORS.map((op) => op.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|");
 const TRIPLE = `${PREFIX}'''|${PREFIX}"""`;
-const CONT_STR =
-  `${PREFIX}'[^\\n'\\\\]*(?:\\\\[^\\n][^\\n'\\\\]*)*(?:'|\\\\\\r?\\n)|` +
+const CONT_STR = `${PREFIX}'[^\\n'\\\\]*(?:\\\\[^\\n][^\\n'\\\\]*)*(?:'|\\\\\\r?\\n)|` +
   `${PREFIX}"[^\\n"\\\\]*(?:\\\\[^\\n][^\\n"\\\\]*)*(?:"|\\\\\\r?\\n)`;
 /** tokenize's PseudoToken: whitespace, then (extras | number | operator | string start | name). */
 const PSEUDO_TOKEN = new RegExp(

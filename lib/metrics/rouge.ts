@@ -66,9 +66,7 @@ export function rougeTokenize(
 
 /** The F-measure used by `rouge-score`: 2PR/(P+R), or 0 when P+R = 0. */
 export function fMeasure(precision: number, recall: number): number {
-  return precision + recall > 0
-    ? (2 * precision * recall) / (precision + recall)
-    : 0;
+  return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
 }
 
 /**
@@ -208,9 +206,7 @@ export function rougeLsum(
   options: RougeOptions = {},
 ): RougeScore {
   const split = (text: string) =>
-    text.split("\n").filter((s) => s.length > 0).map((s) =>
-      rougeTokenize(s, options)
-    );
+    text.split("\n").filter((s) => s.length > 0).map((s) => rougeTokenize(s, options));
   const refSents = split(target);
   const canSents = split(prediction);
   const m = refSents.reduce((acc, s) => acc + s.length, 0);

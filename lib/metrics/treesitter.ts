@@ -151,8 +151,7 @@ export function referenceTokenText(
 ): string {
   const [s, e] = [node.startPosition, node.endPosition];
   const chars = (row: number) => [...(lines[row] ?? "")];
-  const byteCol = (row: number, col: number) =>
-    utf8Length((lines[row] ?? "").slice(0, col));
+  const byteCol = (row: number, col: number) => utf8Length((lines[row] ?? "").slice(0, col));
   if (s.row === e.row) {
     return chars(s.row).slice(
       byteCol(s.row, s.column),

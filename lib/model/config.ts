@@ -76,9 +76,7 @@ function int(j: Json, key: string, file: string, fallback?: number): number {
   const v = j[key] ?? fallback;
   if (!Number.isSafeInteger(v) || (v as number) <= 0) {
     throw new UserError(
-      `${file}: field '${key}' must be a positive integer, got ${
-        JSON.stringify(j[key])
-      }`,
+      `${file}: field '${key}' must be a positive integer, got ${JSON.stringify(j[key])}`,
     );
   }
   return v as number;
@@ -88,9 +86,7 @@ function num(j: Json, key: string, file: string, fallback: number): number {
   const v = j[key] ?? fallback;
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
     throw new UserError(
-      `${file}: field '${key}' must be a positive number, got ${
-        JSON.stringify(j[key])
-      }`,
+      `${file}: field '${key}' must be a positive number, got ${JSON.stringify(j[key])}`,
     );
   }
   return v;
@@ -111,9 +107,7 @@ function optId(j: Json, key: string, file: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Number.isSafeInteger(v) || (v as number) < 0) {
     throw new UserError(
-      `${file}: field '${key}' must be a token id (integer >= 0), got ${
-        JSON.stringify(v)
-      }`,
+      `${file}: field '${key}' must be a token id (integer >= 0), got ${JSON.stringify(v)}`,
     );
   }
   return v as number;
@@ -125,9 +119,7 @@ function ids(j: Json, key: string, file: string): number[] | undefined {
   const list = Array.isArray(v) ? v : [v];
   if (!list.every((x) => Number.isSafeInteger(x) && x >= 0)) {
     throw new UserError(
-      `${file}: field '${key}' must be a token id or a list of them, got ${
-        JSON.stringify(v)
-      }`,
+      `${file}: field '${key}' must be a token id or a list of them, got ${JSON.stringify(v)}`,
     );
   }
   return list as number[];
@@ -269,9 +261,7 @@ export function configToHf(
 ): Record<string, unknown> {
   const special = {
     ...(cfg.bosTokenId !== undefined ? { bos_token_id: cfg.bosTokenId } : {}),
-    ...(cfg.eosTokenIds.length > 0
-      ? { eos_token_id: idOrList(cfg.eosTokenIds) }
-      : {}),
+    ...(cfg.eosTokenIds.length > 0 ? { eos_token_id: idOrList(cfg.eosTokenIds) } : {}),
     ...(cfg.padTokenId !== undefined ? { pad_token_id: cfg.padTokenId } : {}),
   };
   const common = { torch_dtype: dtype, dtype, use_cache: true, ...special };
@@ -341,17 +331,13 @@ export function parseGenerationConfig(
   }
   const optNum = (
     key: string,
-  ) => (j[key] === undefined || j[key] === null
-    ? undefined
-    : num(j, key, file, 1));
+  ) => (j[key] === undefined || j[key] === null ? undefined : num(j, key, file, 1));
   set("temperature", optNum("temperature"));
   set("topP", optNum("top_p"));
   set("repetitionPenalty", optNum("repetition_penalty"));
   const optInt = (
     key: string,
-  ) => (j[key] === undefined || j[key] === null
-    ? undefined
-    : int(j, key, file));
+  ) => (j[key] === undefined || j[key] === null ? undefined : int(j, key, file));
   set("topK", j.top_k === 0 ? undefined : optInt("top_k")); // 0 means "no top-k"
   set("maxNewTokens", optInt("max_new_tokens"));
   return out;
@@ -451,9 +437,7 @@ export function checkWeights(
     ) {
       errors.push(
         new UserError(
-          `${file}: tensor '${name}' has shape ${fmt(t.shape)}, expected ${
-            fmt(shape)
-          }`,
+          `${file}: tensor '${name}' has shape ${fmt(t.shape)}, expected ${fmt(shape)}`,
         ),
       );
     }

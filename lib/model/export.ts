@@ -21,11 +21,7 @@ import {
 import { cast, where } from "../engine/ops.ts";
 import { unsqueeze } from "../engine/shape_ops.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import {
-  type Params,
-  type TransformerConfig,
-  transformerForward,
-} from "./transformer.ts";
+import { type Params, type TransformerConfig, transformerForward } from "./transformer.ts";
 import { paramShapes, type ParamStore } from "./params.ts";
 import { UserError } from "../util/errors.ts";
 

@@ -46,8 +46,7 @@ export const WEIGHTS_INDEX_FILE = "model.safetensors.index.json";
 /** Default largest shard, as HF `save_pretrained` (5 GB). */
 export const DEFAULT_MAX_SHARD_BYTES = 5_000_000_000;
 
-const join = (dir: string, name: string) =>
-  `${dir.replace(/\/+$/, "")}/${name}`;
+const join = (dir: string, name: string) => `${dir.replace(/\/+$/, "")}/${name}`;
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -209,9 +208,7 @@ export async function loadHfWeights(dir: string): Promise<TensorMap> {
     for (const [name, t] of Object.entries(shard)) {
       if (name in tensors) {
         throw new UserError(
-          `${join(dir, file)}: tensor '${name}' is also in shard '${
-            where[name]
-          }'`,
+          `${join(dir, file)}: tensor '${name}' is also in shard '${where[name]}'`,
         );
       }
       tensors[name] = t;
@@ -221,9 +218,7 @@ export async function loadHfWeights(dir: string): Promise<TensorMap> {
   for (const [name, file] of Object.entries(index.weightMap)) {
     if (where[name] !== file) {
       throw new UserError(
-        `${
-          join(dir, WEIGHTS_INDEX_FILE)
-        }: tensor '${name}' is listed in shard '${file}' but ${
+        `${join(dir, WEIGHTS_INDEX_FILE)}: tensor '${name}' is listed in shard '${file}' but ${
           where[name] ? `found in '${where[name]}'` : "not found there"
         }`,
       );

@@ -97,15 +97,11 @@ export function initParams(
   const out: ParamStore = {};
   for (const [name, dims] of Object.entries(paramShapes(cfg))) {
     const n = dims.reduce((a, b) => a * b, 1);
-    const data = opts.dtype === "float64"
-      ? new Float64Array(n)
-      : new Float32Array(n);
+    const data = opts.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
     if (name.endsWith(".bias")) data.fill(0);
     else if (isNormOrBias(name)) data.fill(1);
     else {
-      const scale = /o_proj|down_proj|c_proj/.test(name)
-        ? std / Math.sqrt(2 * cfg.layers)
-        : std;
+      const scale = /o_proj|down_proj|c_proj/.test(name) ? std / Math.sqrt(2 * cfg.layers) : std;
       for (let i = 0; i < n; i++) data[i] = randNormal(rng) * scale;
     }
     out[name] = { data, dims };

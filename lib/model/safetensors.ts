@@ -154,9 +154,7 @@ export function f32ToF16(values: Float32Array): Uint16Array {
       (h = (e << 10) | (mant >>> 13)), (rem = mant & 0x1fff), (half = 0x1000);
     } else if (e >= -10) {
       const m = mant | 0x800000, shift = 14 - e;
-      (h = m >>> shift),
-        (rem = m & ((1 << shift) - 1)),
-        (half = 1 << (shift - 1));
+      (h = m >>> shift), (rem = m & ((1 << shift) - 1)), (half = 1 << (shift - 1));
     } else {
       out[i] = sign;
       continue;
@@ -181,8 +179,7 @@ export function tensorByteLength(
 
 const isDtype = (d: unknown): d is SafetensorsDtype =>
   typeof d === "string" && Object.hasOwn(DTYPE_BYTES, d);
-const isCount = (x: unknown): x is number =>
-  Number.isSafeInteger(x) && (x as number) >= 0;
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 
 /**
  * Parses and checks a header. `headerBytes` is the JSON part; `dataLength` the number of bytes
@@ -216,9 +213,7 @@ export function parseSafetensorsHeader(
     }
     entries.push(parseEntry(name, info, dataLength, file));
   }
-  entries.sort((a, b) =>
-    a.offsets[0] - b.offsets[0] || a.offsets[1] - b.offsets[1]
-  );
+  entries.sort((a, b) => a.offsets[0] - b.offsets[0] || a.offsets[1] - b.offsets[1]);
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1], cur = entries[i];
     if (cur.offsets[0] < prev.offsets[1]) {
@@ -237,9 +232,7 @@ function parseMetadata(info: unknown, file: string): Record<string, string> {
   for (const [k, v] of Object.entries(info)) {
     if (typeof v !== "string") {
       throw new UserError(
-        `${file}: __metadata__ value '${k}' must be a string, got ${
-          JSON.stringify(v)
-        }`,
+        `${file}: __metadata__ value '${k}' must be a string, got ${JSON.stringify(v)}`,
       );
     }
   }
@@ -269,9 +262,7 @@ function parseEntry(
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
     throw new UserError(
-      `${where} shape must be an array of non-negative integers, got ${
-        JSON.stringify(shape)
-      }`,
+      `${where} shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
     );
   }
   if (
@@ -438,16 +429,10 @@ function checkTensor(name: string, t: NamedTensor): void {
   }
   if (!Array.isArray(t.shape) || !t.shape.every(isCount)) {
     throw new UserError(
-      `${where} shape must be non-negative integers, got ${
-        JSON.stringify(t.shape)
-      }`,
+      `${where} shape must be non-negative integers, got ${JSON.stringify(t.shape)}`,
     );
   }
-  const want = t.dtype === "I32"
-    ? Int32Array
-    : t.dtype === "I64"
-    ? BigInt64Array
-    : Float32Array;
+  const want = t.dtype === "I32" ? Int32Array : t.dtype === "I64" ? BigInt64Array : Float32Array;
   if (!(t.data instanceof want)) {
     throw new UserError(
       `${where} with dtype ${t.dtype} needs a ${want.name}, got ${t.data?.constructor?.name}`,
@@ -455,9 +440,7 @@ function checkTensor(name: string, t: NamedTensor): void {
   }
   if (t.data.length !== numElements(t.shape)) {
     throw new UserError(
-      `${where} has ${t.data.length} values but shape [${t.shape}] needs ${
-        numElements(t.shape)
-      }`,
+      `${where} has ${t.data.length} values but shape [${t.shape}] needs ${numElements(t.shape)}`,
     );
   }
 }
@@ -531,9 +514,7 @@ export async function writeFileAtomic(
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   const base = slash >= 0 ? path.slice(slash + 1) : path;
-  const tmp = `${dir}/.${base}.tmp-${Deno.pid}-${
-    crypto.randomUUID().slice(0, 8)
-  }`;
+  const tmp = `${dir}/.${base}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     const f = await Deno.open(tmp, {
       write: true,

@@ -8,22 +8,8 @@
  *
  * @module
  */
-import {
-  type DType,
-  scalar,
-  type Tensor,
-  typedArray,
-} from "../engine/graph.ts";
-import {
-  add,
-  cast,
-  cos,
-  matmul,
-  mul,
-  neg,
-  sin,
-  softmax,
-} from "../engine/ops.ts";
+import { type DType, scalar, type Tensor, typedArray } from "../engine/graph.ts";
+import { add, cast, cos, matmul, mul, neg, sin, softmax } from "../engine/ops.ts";
 import {
   concat,
   gather,
@@ -271,9 +257,7 @@ export function transformerForward(
   const rot = gpt2 ? undefined : ropeTables(cfg, inp.positions, emb.dtype);
   if (gpt2) x = add(x, gather(p(params, "wpe.weight"), inp.positions));
   for (let i = 0; i < cfg.layers; i++) {
-    const r = gpt2
-      ? gpt2Layer(cfg, params, x, inp, i)
-      : llamaLayer(cfg, params, x, inp, i, rot!);
+    const r = gpt2 ? gpt2Layer(cfg, params, x, inp, i) : llamaLayer(cfg, params, x, inp, i, rot!);
     x = r.x;
     present.push(r.cache);
     fresh.push(r.fresh);

@@ -39,9 +39,7 @@ function countWords(
 ): { words: number[][]; freqs: number[] } {
   const counts = new Map<string, number>();
   const escaped = specials.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const parts = escaped.length > 0
-    ? corpus.split(new RegExp(escaped.join("|"), "u"))
-    : [corpus];
+  const parts = escaped.length > 0 ? corpus.split(new RegExp(escaped.join("|"), "u")) : [corpus];
   for (const part of parts) {
     for (const piece of part.match(GPT2_SPLIT_PATTERN) ?? []) {
       counts.set(piece, (counts.get(piece) ?? 0) + 1);

@@ -76,9 +76,7 @@ export function byteBpeTables(spec: ByteBpeSpec): ByteBpeTables {
       typeof s !== "string" || s === "" || specialIds.has(s) || byString.has(s)
     ) {
       throw new UserError(
-        `byte tokenizer: special token ${
-          JSON.stringify(s)
-        } must be a new, non-empty string`,
+        `byte tokenizer: special token ${JSON.stringify(s)} must be a new, non-empty string`,
       );
     }
     specialIds.set(s, tokenStrings.length);
@@ -89,9 +87,7 @@ export function byteBpeTables(spec: ByteBpeSpec): ByteBpeTables {
   for (const k of ["eosToken", "padToken", "bosToken"] as const) {
     if (spec[k] !== undefined && !specialIds.has(spec[k])) {
       throw new UserError(
-        `byte tokenizer: ${k} ${
-          JSON.stringify(spec[k])
-        } is not one of the special tokens`,
+        `byte tokenizer: ${k} ${JSON.stringify(spec[k])} is not one of the special tokens`,
       );
     }
   }
@@ -210,10 +206,7 @@ export function byteBpeTokenizer(spec: ByteBpeSpec): Tokenizer {
       parts.forEach((
         part,
         i,
-      ) => (i % 2 === 1
-        ? out.push(t.specialIds.get(part)!)
-        : encodePlain(part, out))
-      );
+      ) => (i % 2 === 1 ? out.push(t.specialIds.get(part)!) : encodePlain(part, out)));
       return out;
     },
     decode,
@@ -282,9 +275,7 @@ export function byteBpeToHf(
       byte_fallback: false,
       ignore_merges: false,
       vocab: Object.fromEntries(t.tokenStrings.map((s, id) => [s, id])),
-      merges: spec.merges.map(([a, b]) =>
-        `${t.tokenStrings[a]} ${t.tokenStrings[b]}`
-      ),
+      merges: spec.merges.map(([a, b]) => `${t.tokenStrings[a]} ${t.tokenStrings[b]}`),
     },
   };
   const tokenizerConfig = {

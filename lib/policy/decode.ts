@@ -16,11 +16,7 @@ import {
   openSession,
   type Session,
 } from "../engine/runtime.ts";
-import {
-  type Params,
-  type TransformerConfig,
-  transformerForward,
-} from "../model/transformer.ts";
+import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
 
 /** Builds the decode model: last-position logits and the new tokens' K/V rows. */

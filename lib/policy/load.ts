@@ -6,30 +6,12 @@
  *
  * @module
  */
-import {
-  loadHfWeights,
-  readHfConfig,
-  saveHfWeights,
-  writeHfConfig,
-} from "../model/hf_folder.ts";
-import {
-  assertWeights,
-  type ModelConfig,
-  toGraphNames,
-  weightPrefix,
-} from "../model/config.ts";
-import type {
-  NamedTensor,
-  SafetensorsDtype,
-  TensorMap,
-} from "../model/safetensors.ts";
+import { loadHfWeights, readHfConfig, saveHfWeights, writeHfConfig } from "../model/hf_folder.ts";
+import { assertWeights, type ModelConfig, toGraphNames, weightPrefix } from "../model/config.ts";
+import type { NamedTensor, SafetensorsDtype, TensorMap } from "../model/safetensors.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
 import { checkVocab, loadTokenizer } from "./tokenizer.ts";
-import {
-  BYTE_TOKENIZER_SPEC,
-  byteBpeToHf,
-  byteTokenizer,
-} from "./byte_tokenizer.ts";
+import { BYTE_TOKENIZER_SPEC, byteBpeToHf, byteTokenizer } from "./byte_tokenizer.ts";
 import type { Policy } from "./policy.ts";
 import type { ExecutionProvider } from "../engine/runtime.ts";
 import { UserError } from "../util/errors.ts";
@@ -114,8 +96,7 @@ export async function loadPolicy(
 /** Side files for the built-in byte tokenizer (for policies made from scratch). */
 export function byteTokenizerFiles(): Record<string, Uint8Array> {
   const { tokenizer, tokenizerConfig } = byteBpeToHf(BYTE_TOKENIZER_SPEC);
-  const enc = (x: unknown) =>
-    new TextEncoder().encode(JSON.stringify(x, null, 2) + "\n");
+  const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x, null, 2) + "\n");
   return {
     "tokenizer.json": enc(tokenizer),
     "tokenizer_config.json": enc(tokenizerConfig),

@@ -7,11 +7,7 @@
 import { input, newGraph } from "../engine/graph.ts";
 import { toOnnx } from "../engine/onnx.ts";
 import { openSession, type Session } from "../engine/runtime.ts";
-import {
-  type Params,
-  type TransformerConfig,
-  transformerForward,
-} from "../model/transformer.ts";
+import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes } from "../model/params.ts";
 import type { Policy } from "./policy.ts";
 import { UserError } from "../util/errors.ts";

@@ -53,10 +53,18 @@ export function packSequences(
   seqs: readonly PromptCompletion[],
   opts: { seqLen?: number; rows?: number; padId?: number } = {},
 ): PackedBatch {
-  const longest = Math.max(1, ...seqs.map((s) => s.promptIds.length + s.ids.length));
+  const longest = Math.max(
+    1,
+    ...seqs.map((s) => s.promptIds.length + s.ids.length),
+  );
   const t = opts.seqLen ?? bucketLength(longest);
-  const b = Math.max(seqs.length, opts.rows ?? 0), pad = BigInt(opts.padId ?? 0);
-  if (longest > t) throw new UserError(`packSequences: a sequence has ${longest} tokens, seqLen is ${t}`);
+  const b = Math.max(seqs.length, opts.rows ?? 0),
+    pad = BigInt(opts.padId ?? 0);
+  if (longest > t) {
+    throw new UserError(
+      `packSequences: a sequence has ${longest} tokens, seqLen is ${t}`,
+    );
+  }
   const n = b * t;
   const out: PackedBatch = {
     batch: b,
@@ -69,7 +77,9 @@ export function packSequences(
   };
   seqs.forEach((s, r) => {
     const all = [...s.promptIds, ...s.ids], p = s.promptIds.length;
-    if (p === 0) throw new UserError(`packSequences: sequence ${r} has an empty prompt`);
+    if (p === 0) {
+      throw new UserError(`packSequences: sequence ${r} has an empty prompt`);
+    }
     for (let i = 0; i < t; i++) {
       const k = r * t + i;
       out.positions[k] = BigInt(Math.min(i, all.length - 1));

@@ -90,9 +90,7 @@ export async function sampleTokens(
     throw new UserError("sample: every prompt needs at least one token");
   }
   const { cfg, params, tokenizer } = policy;
-  const rows = prompts.flatMap((p, pi) =>
-    Array.from({ length: g }, (_, s) => ({ pi, s, ids: p }))
-  );
+  const rows = prompts.flatMap((p, pi) => Array.from({ length: g }, (_, s) => ({ pi, s, ids: p })));
   const b = rows.length, tp = Math.max(...prompts.map((p) => p.length));
   if (tp + maxNew > cfg.maxPositions && cfg.arch === "gpt2") {
     throw new UserError(
@@ -138,9 +136,7 @@ export async function sampleTokens(
     for (let i = 0; i < b; i++) {
       for (let t = 0; t < len; t++) {
         const gen = t - tp;
-        all[i * len + t] = gen < 0
-          ? ids[i * tp + t]
-          : BigInt(out[i].ids[gen] ?? padToken);
+        all[i * len + t] = gen < 0 ? ids[i * tp + t] : BigInt(out[i].ids[gen] ?? padToken);
         allPos[i * len + t] = BigInt(Math.max(0, t - pads[i]));
       }
     }
@@ -229,9 +225,7 @@ export function sampleTexts(
 
 /** Token ids of a prompt: BOS (Llama-style models whose tokenizer has one) + the text. */
 export function encodePrompt(policy: Policy, text: string): number[] {
-  const bos = policy.cfg.arch === "llama"
-    ? policy.tokenizer.bosTokenId
-    : undefined;
+  const bos = policy.cfg.arch === "llama" ? policy.tokenizer.bosTokenId : undefined;
   return [
     ...(bos !== undefined ? [bos] : []),
     ...policy.tokenizer.encode(text),

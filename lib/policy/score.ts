@@ -14,17 +14,28 @@ import { packSequences, type PromptCompletion } from "./pack.ts";
 import type { Policy } from "./policy.ts";
 
 /** Builds the scoring model for a `[batch, seqLen]` shape: output `logp` `[B, T]`. */
-export function buildScoreGraph(cfg: TransformerConfig, batch: number, seqLen: number): Uint8Array {
+export function buildScoreGraph(
+  cfg: TransformerConfig,
+  batch: number,
+  seqLen: number,
+): Uint8Array {
   const g = newGraph("score");
   const params: Params = {};
-  for (const [name, dims] of Object.entries(paramShapes(cfg))) params[name] = input(g, name, dims);
+  for (const [name, dims] of Object.entries(paramShapes(cfg))) {
+    params[name] = input(g, name, dims);
+  }
   const { logp } = policyLossGraph(cfg, params, batch, seqLen);
   return toOnnx(g, { outputs: { logp } });
 }
 
 const sessions = new Map<string, Promise<Session>>();
 
-function scoreSession(cfg: TransformerConfig, b: number, t: number, ep: ExecutionProvider) {
+function scoreSession(
+  cfg: TransformerConfig,
+  b: number,
+  t: number,
+  ep: ExecutionProvider,
+) {
   const key = JSON.stringify([cfg, b, t, ep]);
   let s = sessions.get(key);
   if (!s) {
@@ -56,8 +67,16 @@ export async function scoreCompletions(
   for (let start = 0; start < seqs.length; start += bs) {
     const chunk = seqs.slice(start, start + bs);
     const rows = Math.min(bs, seqs.length);
-    const packed = packSequences(chunk, { rows, padId: policy.tokenizer.padTokenId ?? 0 });
-    const session = await scoreSession(policy.cfg, rows, packed.seqLen, policy.ep ?? "cpu");
+    const packed = packSequences(chunk, {
+      rows,
+      padId: policy.tokenizer.padTokenId ?? 0,
+    });
+    const session = await scoreSession(
+      policy.cfg,
+      rows,
+      packed.seqLen,
+      policy.ep ?? "cpu",
+    );
     const dims = [rows, packed.seqLen];
     const res = await session.run({
       ...policy.params,

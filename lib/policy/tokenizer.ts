@@ -8,12 +8,7 @@
 
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { UserError } from "../util/errors.ts";
-import type {
-  Activation,
-  Arch,
-  ModelConfig,
-  TransformerConfig,
-} from "../model/config.ts";
+import type { Activation, Arch, ModelConfig, TransformerConfig } from "../model/config.ts";
 import { readGenerationConfig } from "../model/hf_folder.ts";
 
 export type { Activation, Arch, ModelConfig, TransformerConfig };
@@ -68,8 +63,7 @@ interface HfTokenizer {
   config: Record<string, unknown>;
 }
 
-const join = (dir: string, name: string) =>
-  `${dir.replace(/\/+$/, "")}/${name}`;
+const join = (dir: string, name: string) => `${dir.replace(/\/+$/, "")}/${name}`;
 
 /** Absolute form of a folder path, so transformers.js reads it as a path, not a model id. */
 function absolute(dir: string): string {
@@ -136,9 +130,7 @@ function wrapHfTokenizer(hf: HfTokenizer, extraEos: number[]): Tokenizer {
   ];
   const explicitPad = hf.config.pad_token !== undefined &&
     hf.config.pad_token !== null;
-  const padId = explicitPad
-    ? (hf as unknown as { pad_token_id?: number }).pad_token_id
-    : undefined;
+  const padId = explicitPad ? (hf as unknown as { pad_token_id?: number }).pad_token_id : undefined;
   const tok: Tokenizer = {
     encode: (text) => hf.encode(text, { add_special_tokens: false }),
     decode: (ids, opts = {}) => {

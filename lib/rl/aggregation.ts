@@ -78,9 +78,7 @@ export function tokenWeights(
         }
         default:
           throw new UserError(
-            `tokenWeights: unknown aggregation '${mode}' (one of ${
-              AGGREGATIONS.join(", ")
-            })`,
+            `tokenWeights: unknown aggregation '${mode}' (one of ${AGGREGATIONS.join(", ")})`,
           );
       }
     }

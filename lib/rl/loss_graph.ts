@@ -24,11 +24,7 @@ import {
 } from "../engine/ops.ts";
 import { full, unsqueeze } from "../engine/shape_ops.ts";
 import { logProbsOf } from "../engine/nn.ts";
-import {
-  type Params,
-  type TransformerConfig,
-  transformerForward,
-} from "../model/transformer.ts";
+import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 
 /** Optional terms of the policy loss (all off by default, as in the paper). */
 export interface LossOptions {

@@ -1,30 +1,17 @@
 /**
  * The policy update as one onnxruntime call: forward pass, the token-weighted policy loss of
  * `loss_graph.ts` (with token weights `mask / Σ mask` it is the masked token-level loss
- * `−Σ mask·adv·logp / Σ mask`), backward pass, global-norm clipping and AdamW, all in one graph. The state (parameters and moments) stays in JS as plain host
- * tensors; each step returns a new state.
+ * `−Σ mask·adv·logp / Σ mask`), backward pass, global-norm clipping and AdamW, all in one graph (built by `engine/optim_step.ts`). Each step returns a new state.
  *
  * @module
  */
-import { type DType, input, newGraph, type Tensor } from "../engine/graph.ts";
-import { grad } from "../engine/grad.ts";
-import { toOnnx } from "../engine/onnx.ts";
-import {
-  ADAMW_DEFAULTS,
-  type AdamWConfig,
-  adamwGraph,
-  adamwScalars,
-  momentNames,
-} from "../engine/adamw.ts";
-import {
-  type HostTensor,
-  openSession,
-  type Session,
-  type SessionOptions,
-} from "../engine/runtime.ts";
-import type { Params, TransformerConfig } from "../model/transformer.ts";
+import type { Tensor } from "../engine/graph.ts";
+import type { AdamWConfig } from "../engine/adamw.ts";
+import type { HostTensor, Session, SessionOptions } from "../engine/runtime.ts";
+import { buildOptimGraph, createOptimStep, type TrainState } from "../engine/optim_step.ts";
+import type { TransformerConfig } from "../model/transformer.ts";
 import { type LossOptions, policyLossGraph } from "./loss_graph.ts";
-import { isNormOrBias, paramShapes, type ParamStore } from "../model/params.ts";
+import { paramShapes, type ParamStore } from "../model/params.ts";
 import { UserError } from "../util/errors.ts";
 
 /** Shapes and settings of a train graph. */
@@ -35,7 +22,7 @@ export interface TrainStepSpec {
   batch: number;
   /** Tokens per sequence (padded). */
   seqLen: number;
-  /** AdamW settings (defaults: {@link ADAMW_DEFAULTS}). */
+  /** AdamW settings (defaults: `ADAMW_DEFAULTS`). */
   adam?: Partial<AdamWConfig>;
   /** Optional loss terms: PPO clipping, KL to a reference (off by default). */
   loss?: LossOptions;
@@ -43,18 +30,6 @@ export interface TrainStepSpec {
   dtype?: "float32" | "float64";
   /** Also output the (unclipped) gradients, named `grad.<param>` (tests, debugging). */
   outputGrads?: boolean;
-}
-
-/** Optimizer state: parameters, AdamW moments, and the number of steps taken. */
-export interface TrainState {
-  /** Parameters (fp32 master weights). */
-  params: ParamStore;
-  /** AdamW first moments. */
-  m: ParamStore;
-  /** AdamW second moments. */
-  v: ParamStore;
-  /** Updates applied so far. */
-  step: number;
 }
 
 /**
@@ -85,57 +60,19 @@ export interface PgBatch {
 
 /** Builds the train-step ONNX model for a spec. */
 export function buildTrainGraph(spec: TrainStepSpec): Uint8Array {
-  const dtype: DType = spec.dtype ?? "float32";
-  const adam = { ...ADAMW_DEFAULTS, ...spec.adam };
-  const g = newGraph("train_step");
-  const params: Params = {};
-  for (const [name, dims] of Object.entries(paramShapes(spec.cfg))) {
-    params[name] = input(g, name, dims, dtype);
-  }
-  const { loss, logp, kl, clipFraction } = policyLossGraph(
-    spec.cfg,
-    params,
-    spec.batch,
-    spec.seqLen,
-    spec.loss,
-  );
-  const names = Object.keys(params);
-  const grads = grad(loss, names.map((n) => params[n]));
-  const upd = adamwGraph(
-    names.map((name, i) => ({
-      name,
-      param: params[name],
-      grad: grads[i],
-      decay: !isNormOrBias(name),
-    })),
-    adam,
-  );
-  const outputs: Record<string, Tensor> = {
-    loss,
-    logp,
-    grad_norm: upd.gradNorm,
-  };
-  names.forEach((name, i) => {
-    outputs[`next.${name}`] = upd.next[name].param;
-    outputs[`next_m.${name}`] = upd.next[name].m;
-    outputs[`next_v.${name}`] = upd.next[name].v;
-    if (spec.outputGrads) outputs[`grad.${name}`] = grads[i];
-  });
-  return toOnnx(g, { outputs });
-}
-
-/** A fresh optimizer state (zero moments) for the given parameters. */
-export function initTrainState(params: ParamStore): TrainState {
-  const zeros = (t: HostTensor): HostTensor => ({
-    data: new (t.data.constructor as Float32ArrayConstructor)(t.data.length),
-    dims: t.dims,
-  });
-  const m: ParamStore = {}, v: ParamStore = {};
-  for (const [k, t] of Object.entries(params)) {
-    m[k] = zeros(t);
-    v[k] = zeros(t);
-  }
-  return { params, m, v, step: 0 };
+  return buildOptimGraph("train_step", paramShapes(spec.cfg), (params) => {
+    const { loss, logp, kl, clipFraction } = policyLossGraph(
+      spec.cfg,
+      params,
+      spec.batch,
+      spec.seqLen,
+      spec.loss,
+    );
+    const outputs: Record<string, Tensor> = { logp };
+    if (kl) outputs.kl = kl;
+    if (clipFraction) outputs.clip_fraction = clipFraction;
+    return { loss, outputs };
+  }, { adam: spec.adam, dtype: spec.dtype, outputGrads: spec.outputGrads });
 }
 
 /** Metrics of one step. */
@@ -173,7 +110,8 @@ export interface TrainStep {
  *
  * @example
  * ```ts
- * import { createTrainStep, initTrainState } from "./train_step.ts";
+ * import { createTrainStep } from "./train_step.ts";
+ * import { initTrainState } from "../engine/optim_step.ts";
  * import { initParams } from "../model/params.ts";
  * declare const cfg: import("../model/transformer.ts").TransformerConfig;
  * declare const batch: import("./train_step.ts").PgBatch;
@@ -186,15 +124,17 @@ export async function createTrainStep(
   spec: TrainStepSpec,
   opts: SessionOptions = {},
 ): Promise<TrainStep> {
-  const session = await openSession(buildTrainGraph(spec), opts);
-  const adam = { ...ADAMW_DEFAULTS, ...spec.adam };
   const names = Object.keys(paramShapes(spec.cfg));
-  const dtype = spec.dtype ?? "float32";
-  const F = dtype === "float64" ? Float64Array : Float32Array;
+  const step = await createOptimStep(buildTrainGraph(spec), names, {
+    adam: spec.adam,
+    dtype: spec.dtype,
+    session: opts,
+  });
+  const F = spec.dtype === "float64" ? Float64Array : Float32Array;
   const bt = [spec.batch, spec.seqLen];
   return {
     spec,
-    session,
+    session: step.session,
     async run(state, batch, lr) {
       const need: (keyof PgBatch)[] = [
         "ids",
@@ -216,8 +156,6 @@ export async function createTrainStep(
           );
         }
       }
-      const t = state.step + 1;
-      const sc = adamwScalars(t, lr, adam);
       const feeds: Record<string, HostTensor> = {
         ids: { data: batch.ids, dims: bt },
         targets: { data: batch.targets, dims: bt },
@@ -225,42 +163,28 @@ export async function createTrainStep(
         attn: { data: F.from(batch.attn), dims: bt },
         weights: { data: F.from(batch.weights), dims: bt },
         adv: { data: F.from(batch.adv), dims: bt },
-        lr: { data: F.of(sc.lr), dims: [] },
-        bias1: { data: F.of(sc.bias1), dims: [] },
-        bias2: { data: F.of(sc.bias2), dims: [] },
       };
-      for (const n of names) {
-        const mn = momentNames(n);
-        feeds[n] = state.params[n];
-        feeds[mn.m] = state.m[n];
-        feeds[mn.v] = state.v[n];
-      }
       if (batch.oldLogp) {
         feeds.old_logp = { data: F.from(batch.oldLogp), dims: bt };
       }
       if (batch.refLogp) {
         feeds.ref_logp = { data: F.from(batch.refLogp), dims: bt };
       }
-      const out = await session.run(feeds);
-      const next: TrainState = { params: {}, m: {}, v: {}, step: t };
-      const grads: ParamStore | undefined = spec.outputGrads ? {} : undefined;
-      for (const n of names) {
-        next.params[n] = out[`next.${n}`];
-        next.m[n] = out[`next_m.${n}`];
-        next.v[n] = out[`next_v.${n}`];
-        if (grads) grads[n] = out[`grad.${n}`];
+      const r = await step.run(state, feeds, lr);
+      const out = r.outputs;
+      let grads: ParamStore | undefined;
+      if (spec.outputGrads) {
+        grads = Object.fromEntries(names.map((n) => [n, out[`grad.${n}`]]));
       }
       const metrics: StepMetrics = {
-        loss: Number(out.loss.data[0]),
-        gradNorm: Number(out.grad_norm.data[0]),
+        loss: r.loss,
+        gradNorm: r.gradNorm,
         logp: out.logp.data as Float32Array,
         kl: out.kl ? Number(out.kl.data[0]) : undefined,
-        clipFraction: out.clip_fraction
-          ? Number(out.clip_fraction.data[0])
-          : undefined,
+        clipFraction: out.clip_fraction ? Number(out.clip_fraction.data[0]) : undefined,
         grads,
       };
-      return { state: next, metrics };
+      return { state: r.state, metrics };
     },
   };
 }

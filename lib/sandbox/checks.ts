@@ -245,9 +245,7 @@ export async function runChecks(
       }
     }
     if (finished) break;
-    const why = res.ok
-      ? "the program ended the test run early (sys.exit or os._exit)"
-      : res.reason;
+    const why = res.ok ? "the program ended the test run early (sys.exit or os._exit)" : res.reason;
     if (!syntaxSeen) {
       report.syntax = {
         ok: false,
@@ -282,9 +280,7 @@ export async function runChecks(
   report.tests = sources.map((source, index) => {
     const got = done.get(index);
     if (got) return { ...got, source };
-    const error = report.loadError
-      ? `not run: ${report.loadError}`
-      : stopReason || "not run";
+    const error = report.loadError ? `not run: ${report.loadError}` : stopReason || "not run";
     return { index, source, status: "skipped" as const, error };
   });
   report.total = sources.length;

@@ -54,9 +54,7 @@ export function createLimiter(size: number): Limiter {
 
 /** The number of logical cores (at least 1), used as the default pool size. */
 export function coreCount(): number {
-  const n = typeof navigator !== "undefined"
-    ? navigator.hardwareConcurrency
-    : 1;
+  const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 

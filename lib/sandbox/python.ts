@@ -25,13 +25,7 @@ import { defaultLimiter, type Limiter } from "./pool.ts";
 import { type SandboxInfo, sandboxInfo } from "./setup.ts";
 export type { SandboxInfo } from "./setup.ts";
 export type { Limiter } from "./pool.ts";
-import {
-  EXIT_BLOCKED,
-  EXIT_CPU,
-  EXIT_MEMORY,
-  MARKER,
-  WRAPPER_PY,
-} from "./wrapper_py.ts";
+import { EXIT_BLOCKED, EXIT_CPU, EXIT_MEMORY, MARKER, WRAPPER_PY } from "./wrapper_py.ts";
 
 /** How a sandboxed run ended. Everything but `"ok"` is a failed run. */
 export type RunStatus =
@@ -174,9 +168,7 @@ function classify(
   signal: Deno.Signal | null,
   stderr: string,
 ): { status: RunStatus; reason: string } {
-  const blocked = code === EXIT_BLOCKED
-    ? markerDetail(stderr, "BLOCKED")
-    : null;
+  const blocked = code === EXIT_BLOCKED ? markerDetail(stderr, "BLOCKED") : null;
   if (blocked !== null) {
     return { status: "blocked", reason: `blocked: ${blocked}` };
   }

@@ -31,9 +31,7 @@ export function extractCode(completion: string): string {
   }
   const code = blocks.length ? blocks.join("\n\n") : text;
   const lines = code.split("\n");
-  const first = lines.findIndex((l) =>
-    /^(async\s+def|def|class|import|from|@|#)\b|^#/.test(l)
-  );
+  const first = lines.findIndex((l) => /^(async\s+def|def|class|import|from|@|#)\b|^#/.test(l));
   return (first >= 0 ? lines.slice(first).join("\n") : code).replace(
     /\s+$/,
     "",
@@ -78,9 +76,7 @@ function scanQuotes(line: string, open: string | null): string | null {
 export function extractFunction(code: string, name: string): string {
   const lines = code.replace(/\r\n?/g, "\n").split("\n");
   const head = new RegExp(`^(\\s*)(async\\s+)?def\\s+${name}\\s*\\(`);
-  const starts = lines.map((l, i) => head.test(l) ? i : -1).filter((i) =>
-    i >= 0
-  );
+  const starts = lines.map((l, i) => head.test(l) ? i : -1).filter((i) => i >= 0);
   if (starts.length === 0) return "";
   const start = starts.find((i) => indentOf(lines[i]) === 0) ?? starts[0];
   const base = indentOf(lines[start]);
@@ -103,11 +99,7 @@ export function extractFunction(code: string, name: string): string {
     ) break;
     if (inHeader) {
       for (const ch of line.replace(/#.*$/, "")) {
-        depth += ch === "(" || ch === "["
-          ? 1
-          : ch === ")" || ch === "]"
-          ? -1
-          : 0;
+        depth += ch === "(" || ch === "[" ? 1 : ch === ")" || ch === "]" ? -1 : 0;
       }
     }
     quote = scanQuotes(line, quote);

@@ -195,17 +195,13 @@ function collectSeries(fig: PlotlyFigure) {
     return {
       kind: kind as SeriesKind,
       name: trace.name ?? `trace ${index}`,
-      color: typeof own === "string"
-        ? own
-        : DEFAULT_COLORS[index % DEFAULT_COLORS.length],
+      color: typeof own === "string" ? own : DEFAULT_COLORS[index % DEFAULT_COLORS.length],
       mode: trace.mode ?? (n <= 20 ? "lines+markers" : "lines"),
       x: x.slice(0, n),
       y: y.slice(0, n),
     };
   });
-  const skipped = traces.filter((d) => d.kind === "other").map((d) =>
-    String(d.trace.type)
-  );
+  const skipped = traces.filter((d) => d.kind === "other").map((d) => String(d.trace.type));
   return { series, categories, skipped };
 }
 
@@ -245,9 +241,7 @@ function makeFrame(
   const height = options.height ??
     (typeof layout.height === "number" ? layout.height : 400);
   const legendChars = Math.max(0, ...series.map((s) => s.name.length));
-  const legendW = showsLegend(fig, series)
-    ? Math.min(180, 36 + 7 * legendChars)
-    : 0;
+  const legendW = showsLegend(fig, series) ? Math.min(180, 36 + 7 * legendChars) : 0;
   const left = 70, top = titleText(layout.title) ? 44 : 20;
   const plotW = Math.max(10, width - left - 20 - legendW);
   const plotH = Math.max(10, height - top - (skipped.length ? 70 : 54));
@@ -273,9 +267,7 @@ function makeFrame(
     const every = Math.ceil(
       categories.length / Math.max(1, Math.floor(plotW / 60)),
     );
-    xLabels = categories.map((c, k): [number, string] => [k, c]).filter(([k]) =>
-      k % every === 0
-    );
+    xLabels = categories.map((c, k): [number, string] => [k, c]).filter(([k]) => k % every === 0);
   } else {
     const pad = hasBars ? barSlot / 2 : 0;
     const ticks = niceTicks(
@@ -289,8 +281,7 @@ function makeFrame(
       .map((v): [number, string] => [v, formatTick(v, ticks.step)]);
   }
   const px = (v: number) => left + ((v - x0) / (x1 - x0 || 1)) * plotW;
-  const py = (v: number) =>
-    top + plotH - ((v - yTicks.lo) / (yTicks.hi - yTicks.lo || 1)) * plotH;
+  const py = (v: number) => top + plotH - ((v - yTicks.lo) / (yTicks.hi - yTicks.lo || 1)) * plotH;
   return {
     width,
     height,

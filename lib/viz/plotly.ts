@@ -122,9 +122,7 @@ function checkValues(
     const ok = v === null || (typeof v === "number" && Number.isFinite(v)) ||
       (allowStrings && typeof v === "string");
     if (!ok) {
-      const want = allowStrings
-        ? "a finite number, a string or null"
-        : "a finite number or null";
+      const want = allowStrings ? "a finite number, a string or null" : "a finite number or null";
       throw new UserError(`${where}[${k}]: expected ${want}, got ${String(v)}`);
     }
   });
@@ -258,9 +256,7 @@ export function describeFigure(fig: PlotlyFigure): string {
   const names = fig.data.map((t, i) => t.name ?? `trace ${i}`);
   const points = fig.data.reduce((n, t) => n + (t.y?.length ?? 0), 0);
   const traces = `${fig.data.length} trace${fig.data.length === 1 ? "" : "s"}`;
-  return `Figure${title ? ` "${title}"` : ""}: ${traces} (${
-    names.join(", ")
-  }), ${points} points`;
+  return `Figure${title ? ` "${title}"` : ""}: ${traces} (${names.join(", ")}), ${points} points`;
 }
 
 /**

@@ -90,11 +90,7 @@ export function formatProgressLine(
   const { label, count, total, elapsedMs, info } = state;
   const pct = total > 0 ? Math.floor((100 * count) / total) : 100;
   const rate = elapsedMs > 0 ? count / (elapsedMs / 1000) : Number.NaN;
-  const eta = count >= total
-    ? 0
-    : rate > 0
-    ? (total - count) / rate
-    : Number.NaN;
+  const eta = count >= total ? 0 : rate > 0 ? (total - count) / rate : Number.NaN;
   const parts = [
     `${label} ${count}/${total} (${pct}%)`,
     formatRate(rate),
@@ -150,16 +146,13 @@ export function progress(options: ProgressOptions): Progress {
     finished = false,
     width = 0;
 
-  const line = () =>
-    formatProgressLine({ label, count, total, elapsedMs: now() - start, info });
+  const line = () => formatProgressLine({ label, count, total, elapsedMs: now() - start, info });
   const emit = (final: boolean) => {
     lastPrint = now();
     const text = line();
     if (writer.isTerminal) {
       writer.write(
-        `\r${text}${" ".repeat(Math.max(0, width - text.length))}${
-          final ? "\n" : ""
-        }`,
+        `\r${text}${" ".repeat(Math.max(0, width - text.length))}${final ? "\n" : ""}`,
       );
       width = text.length;
     } else {
@@ -182,9 +175,7 @@ export function progress(options: ProgressOptions): Progress {
         if (t - lastPrint >= redrawMs || count >= total) emit(false);
         return;
       }
-      const decile = total > 0
-        ? Math.floor((10 * Math.min(count, total)) / total)
-        : 10;
+      const decile = total > 0 ? Math.floor((10 * Math.min(count, total)) / total) : 10;
       if (decile > lastDecile || t - lastPrint >= intervalMs) {
         lastDecile = Math.max(lastDecile, decile);
         emit(false);

@@ -39,9 +39,7 @@ function el(
   const a = Object.entries(attrs)
     .map(([k, v]) => ` ${k}="${typeof v === "number" ? r2(v) : escapeXml(v)}"`)
     .join("");
-  return text === undefined
-    ? `<${tag}${a}/>`
-    : `<${tag}${a}>${escapeXml(text)}</${tag}>`;
+  return text === undefined ? `<${tag}${a}/>` : `<${tag}${a}>${escapeXml(text)}</${tag}>`;
 }
 
 /** Title, grid, ticks, tick labels, axis lines and axis titles. */
@@ -179,9 +177,7 @@ function lineSvg(s: Series, f: Frame): string[] {
   const out: string[] = [];
   const points = s.x.map((x, k) => {
     const y = s.y[k];
-    return y === null || !Number.isFinite(x)
-      ? null
-      : `${r2(f.px(x))},${r2(f.py(y))}`;
+    return y === null || !Number.isFinite(x) ? null : `${r2(f.px(x))},${r2(f.py(y))}`;
   });
   if (s.mode.includes("lines")) {
     let run: string[] = [];
@@ -227,9 +223,7 @@ function legendSvg(series: Series[], f: Frame): string[] {
         stroke: s.color,
         "stroke-width": 2,
       });
-    return `<g class="legend-item">${swatch}${
-      el("text", { x: lx + 24, y: y + 4 }, s.name)
-    }</g>`;
+    return `<g class="legend-item">${swatch}${el("text", { x: lx + 24, y: y + 4 }, s.name)}</g>`;
   });
 }
 
@@ -264,9 +258,7 @@ export function figureToSvg(
   const bars = series.filter((s) => s.kind === "bar");
   for (const s of series) {
     out.push(
-      ...(s.kind === "bar"
-        ? barsSvg(s, f, bars.indexOf(s), bars.length)
-        : lineSvg(s, f)),
+      ...(s.kind === "bar" ? barsSvg(s, f, bars.indexOf(s), bars.length) : lineSvg(s, f)),
     );
   }
   if (showsLegend(fig, series)) out.push(...legendSvg(series, f));

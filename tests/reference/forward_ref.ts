@@ -138,9 +138,7 @@ function applyRotary(
       const angle = pos * (1 / theta ** ((2 * i) / d));
       const c = Math.cos(angle), s = Math.sin(angle);
       // rotate_half pairs dim i with dim i + d/2; the (wrong) interleaved style pairs 2i, 2i+1.
-      const [a, b] = style === "rotate_half"
-        ? [o + i, o + i + half]
-        : [o + 2 * i, o + 2 * i + 1];
+      const [a, b] = style === "rotate_half" ? [o + i, o + i + half] : [o + 2 * i, o + 2 * i + 1];
       const x1 = x[a], x2 = x[b];
       x[a] = x1 * c - x2 * s;
       x[b] = x2 * c + x1 * s;
@@ -168,9 +166,7 @@ function attend(
   return q.map((qt, t) => {
     const out = new Float64Array(heads * d);
     for (let h = 0; h < heads; h++) {
-      const kvh = variant.kvGrouping === "tiled"
-        ? h % kvHeads
-        : Math.floor(h / rep);
+      const kvh = variant.kvGrouping === "tiled" ? h % kvHeads : Math.floor(h / rep);
       const keys: number[] = [], scores: number[] = [];
       for (let s = 0; s <= t; s++) {
         if (mask[s] !== 1) continue;
@@ -226,12 +222,8 @@ function llamaSequence(
     const k = h.map((ht) => linear(ht, wk, kvHeads * d, bk));
     const v = h.map((ht) => linear(ht, wv, kvHeads * d, bv));
     const style = variant.rotary ?? "rotate_half";
-    q.forEach((qt, t) =>
-      applyRotary(qt, heads, d, pos[t], cfg.ropeTheta, style)
-    );
-    k.forEach((kt, t) =>
-      applyRotary(kt, kvHeads, d, pos[t], cfg.ropeTheta, style)
-    );
+    q.forEach((qt, t) => applyRotary(qt, heads, d, pos[t], cfg.ropeTheta, style));
+    k.forEach((kt, t) => applyRotary(kt, kvHeads, d, pos[t], cfg.ropeTheta, style));
     const att = attend(q, k, v, mask, heads, kvHeads, d, variant);
     const wo = w("self_attn.o_proj.weight", n * heads * d);
     x = x.map((xt, t) => add(xt, linear(att[t], wo, n)));
@@ -267,14 +259,11 @@ function gpt2Sequence(
     )
   );
   for (let l = 0; l < cfg.layers; l++) {
-    const w = (name: string, size: number) =>
-      param(params, `h.${l}.${name}`, size);
+    const w = (name: string, size: number) => param(params, `h.${l}.${name}`, size);
     const ln1w = w("ln_1.weight", n), ln1b = w("ln_1.bias", n);
     const cAttnW = w("attn.c_attn.weight", n * 3 * n);
     const cAttnB = w("attn.c_attn.bias", 3 * n);
-    const qkv = x.map((xt) =>
-      conv1d(layerNorm(xt, ln1w, ln1b, cfg.normEps), cAttnW, cAttnB)
-    );
+    const qkv = x.map((xt) => conv1d(layerNorm(xt, ln1w, ln1b, cfg.normEps), cAttnW, cAttnB));
     const q = qkv.map((r) => r.slice(0, n));
     const k = qkv.map((r) => r.slice(n, 2 * n));
     const v = qkv.map((r) => r.slice(2 * n, 3 * n));
@@ -342,9 +331,7 @@ export function referenceForward(
   for (let r = 0; r < b; r++) {
     const row = { ids: ids[r], pos: positions[r], mask: attentionMask[r] };
     const hs = seq(cfg, params, row, variant);
-    hs.forEach((ht, i) =>
-      out.set(linear(ht, head, vocab), (r * t + i) * vocab)
-    );
+    hs.forEach((ht, i) => out.set(linear(ht, head, vocab), (r * t + i) * vocab));
   }
   return out;
 }

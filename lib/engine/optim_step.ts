@@ -1,0 +1,176 @@
+/**
+ * A whole optimization step as one graph and one `session.run`: a loss over trainable
+ * parameters (graph inputs), its gradients, global-norm clipping and AdamW. The state
+ * (parameters and moments, fp32 master weights) stays in JS; each step returns a new state.
+ * Used by the policy update and by the critic.
+ *
+ * @module
+ */
+import { type DType, input, newGraph, type Tensor } from "./graph.ts";
+import { grad } from "./grad.ts";
+import { toOnnx } from "./onnx.ts";
+import {
+  ADAMW_DEFAULTS,
+  type AdamWConfig,
+  adamwGraph,
+  adamwScalars,
+  momentNames,
+} from "./adamw.ts";
+import { type HostTensor, openSession, type Session, type SessionOptions } from "./runtime.ts";
+import type { Params } from "../model/transformer.ts";
+import { isNormOrBias, type ParamStore } from "../model/params.ts";
+
+/** Optimizer state: parameters, AdamW moments, and the number of steps taken. */
+export interface TrainState {
+  /** Parameters (fp32 master weights). */
+  params: ParamStore;
+  /** AdamW first moments. */
+  m: ParamStore;
+  /** AdamW second moments. */
+  v: ParamStore;
+  /** Updates applied so far. */
+  step: number;
+}
+
+/** A fresh optimizer state (zero moments) for the given parameters. */
+export function initTrainState(params: ParamStore): TrainState {
+  const zeros = (t: HostTensor): HostTensor => ({
+    data: new (t.data.constructor as Float32ArrayConstructor)(t.data.length),
+    dims: t.dims,
+  });
+  const m: ParamStore = {}, v: ParamStore = {};
+  for (const [k, t] of Object.entries(params)) {
+    m[k] = zeros(t);
+    v[k] = zeros(t);
+  }
+  return { params, m, v, step: 0 };
+}
+
+/** What the loss builder returns: the scalar loss and extra outputs to fetch. */
+export interface LossOutputs {
+  /** Scalar loss. */
+  loss: Tensor;
+  /** More graph outputs by name (metrics, log-probs). */
+  outputs?: Record<string, Tensor>;
+}
+
+/** Options of {@link buildOptimGraph}. */
+export interface OptimGraphOptions {
+  /** AdamW settings (defaults {@link ADAMW_DEFAULTS}). */
+  adam?: Partial<AdamWConfig>;
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
+  /** Also output each gradient as `grad.<name>`. */
+  outputGrads?: boolean;
+  /** Which parameters get weight decay (default: all but norms and biases). */
+  decay?: (name: string) => boolean;
+}
+
+/**
+ * Builds the step graph: parameters named as in `shapes` become inputs, `buildLoss` adds the
+ * loss (and declares its own data inputs), then gradients and AdamW are appended. Outputs:
+ * `loss`, `grad_norm`, `next.<p>`, `next_m.<p>`, `next_v.<p>` and the builder's extras.
+ */
+export function buildOptimGraph(
+  name: string,
+  shapes: Record<string, number[]>,
+  buildLoss: (params: Params) => LossOutputs,
+  opts: OptimGraphOptions = {},
+): Uint8Array {
+  const g = newGraph(name), dtype = opts.dtype ?? "float32";
+  const params: Params = {};
+  for (const [n, dims] of Object.entries(shapes)) {
+    params[n] = input(g, n, dims, dtype);
+  }
+  const { loss, outputs: extra } = buildLoss(params);
+  const names = Object.keys(params);
+  const grads = grad(loss, names.map((n) => params[n]));
+  const decay = opts.decay ?? ((n: string) => !isNormOrBias(n));
+  const upd = adamwGraph(
+    names.map((n, i) => ({
+      name: n,
+      param: params[n],
+      grad: grads[i],
+      decay: decay(n),
+    })),
+    { ...ADAMW_DEFAULTS, ...opts.adam },
+  );
+  const outputs: Record<string, Tensor> = {
+    ...extra,
+    loss,
+    grad_norm: upd.gradNorm,
+  };
+  names.forEach((n, i) => {
+    outputs[`next.${n}`] = upd.next[n].param;
+    outputs[`next_m.${n}`] = upd.next[n].m;
+    outputs[`next_v.${n}`] = upd.next[n].v;
+    if (opts.outputGrads) outputs[`grad.${n}`] = grads[i];
+  });
+  return toOnnx(g, { outputs });
+}
+
+/** A compiled optimization step. */
+export interface OptimStep {
+  /** The ORT session (release it when done). */
+  session: Session;
+  /** Applies one update with data `feeds`; returns the new state and every other output. */
+  run(
+    state: TrainState,
+    feeds: Record<string, HostTensor>,
+    lr: number,
+  ): Promise<
+    {
+      state: TrainState;
+      loss: number;
+      gradNorm: number;
+      outputs: Record<string, HostTensor>;
+    }
+  >;
+}
+
+/** Opens a step built by {@link buildOptimGraph} for the parameters `names`. */
+export async function createOptimStep(
+  bytes: Uint8Array,
+  names: string[],
+  opts: {
+    adam?: Partial<AdamWConfig>;
+    dtype?: DType;
+    session?: SessionOptions;
+  } = {},
+): Promise<OptimStep> {
+  const session = await openSession(bytes, opts.session);
+  const adam = { ...ADAMW_DEFAULTS, ...opts.adam };
+  const F = opts.dtype === "float64" ? Float64Array : Float32Array;
+  return {
+    session,
+    async run(state, data, lr) {
+      const t = state.step + 1;
+      const sc = adamwScalars(t, lr, adam);
+      const feeds: Record<string, HostTensor> = {
+        ...data,
+        lr: { data: F.of(sc.lr), dims: [] },
+        bias1: { data: F.of(sc.bias1), dims: [] },
+        bias2: { data: F.of(sc.bias2), dims: [] },
+      };
+      for (const n of names) {
+        const mn = momentNames(n);
+        feeds[n] = state.params[n];
+        feeds[mn.m] = state.m[n];
+        feeds[mn.v] = state.v[n];
+      }
+      const out = await session.run(feeds);
+      const next: TrainState = { params: {}, m: {}, v: {}, step: t };
+      for (const n of names) {
+        next.params[n] = out[`next.${n}`];
+        next.m[n] = out[`next_m.${n}`];
+        next.v[n] = out[`next_v.${n}`];
+      }
+      return {
+        state: next,
+        loss: Number(out.loss.data[0]),
+        gradNorm: Number(out.grad_norm.data[0]),
+        outputs: out,
+      };
+    },
+  };
+}
