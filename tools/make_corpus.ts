@@ -47,11 +47,18 @@ export function parseMakeCorpusArgs(argv: string[]): MakeCorpusArgs {
   const int = (flag: "bytes" | "sample", min: number) => {
     const n = Number(values[flag]);
     if (!Number.isInteger(n) || n < min) {
-      throw new UserError(`make_corpus.ts: --${flag} must be an integer >= ${min}, got '${values[flag]}'`);
+      throw new UserError(
+        `make_corpus.ts: --${flag} must be an integer >= ${min}, got '${values[flag]}'`,
+      );
     }
     return n;
   };
-  return { seed: values.seed!, out: values.out!, bytes: int("bytes", 1), sample: int("sample", 0) };
+  return {
+    seed: values.seed!,
+    out: values.out!,
+    bytes: int("bytes", 1),
+    sample: int("sample", 0),
+  };
 }
 
 async function main(): Promise<void> {
@@ -61,13 +68,23 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   if (args.out) await Deno.writeTextFile(args.out, text);
   const s = corpusStats(text);
-  console.log(`seed ${args.seed}, budget ${args.bytes} bytes, generated in ${seconds.toFixed(2)} s`);
-  console.log(`bytes ${s.bytes}  lines ${s.lines}  words ${s.words}  distinct words ${s.distinctWords}`);
-  console.log(`top-20 words share ${(100 * s.top20Share).toFixed(1)}%: ${s.top20.map(([w, c]) => `${w} ${c}`).join(", ")}`);
+  console.log(
+    `seed ${args.seed}, budget ${args.bytes} bytes, generated in ${seconds.toFixed(2)} s`,
+  );
+  console.log(
+    `bytes ${s.bytes}  lines ${s.lines}  words ${s.words}  distinct words ${s.distinctWords}`,
+  );
+  console.log(
+    `top-20 words share ${(100 * s.top20Share).toFixed(1)}%: ${
+      s.top20.map(([w, c]) => `${w} ${c}`).join(", ")
+    }`,
+  );
   if (args.out) console.log(`wrote ${args.out}`);
   const lines = text.trimEnd().split("\n");
   const rng = makeRng(`${args.seed}/sample`);
-  for (let i = 0; i < args.sample; i++) console.log(`  ${lines[randInt(rng, lines.length)]}`);
+  for (let i = 0; i < args.sample; i++) {
+    console.log(`  ${lines[randInt(rng, lines.length)]}`);
+  }
 }
 
 if (import.meta.main) await runCli(main);
