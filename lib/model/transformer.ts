@@ -86,6 +86,8 @@ export interface ForwardOutput {
   present: LayerCache[];
   /** Keys/values of the new tokens only per layer, `[B, kvHeads, T, D]`. */
   fresh: LayerCache[];
+  /** Final normalized hidden states `[B, T, H]` (`[B, H]` with `lastOnly`), before the LM head. */
+  hidden: Tensor;
 }
 
 const p = (params: Params, name: string): Tensor => {
@@ -272,5 +274,5 @@ export function transformerForward(
     )
     : rmsNorm(x, p(params, "model.norm.weight"), cfg.normEps);
   const head = cfg.tieEmbeddings ? emb : p(params, "lm_head.weight");
-  return { logits: linear(x, head), present, fresh };
+  return { logits: linear(x, head), present, fresh, hidden: x };
 }

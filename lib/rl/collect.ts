@@ -1,0 +1,220 @@
+/**
+ * From one example to trainable samples, for MAGRPO and its baselines. Each collector runs
+ * the rollout, shapes the rewards, computes returns and advantages, and returns per-agent
+ * samples `(completion, advantage)` plus what to log:
+ *
+ * - `magrpo`: joint rewards, group-relative advantages shared by all agents (aligned), or per
+ *   agent from the joint returns its completion takes part in (cross); multi-turn trees.
+ * - `independent`: each agent's own reward (`env.agentReward`) with its own group baseline.
+ * - `grpo_single`: one policy writes every part, split by a separator; joint reward per sample.
+ * - `critic`: a learned centralized V(all prompts): `A = r + γ·V(next) − V(current)`.
+ *
+ * @module
+ */
+import type { Environment, RewardBreakdown } from "../envs/types.ts";
+import type { Policy } from "../policy/policy.ts";
+import type { Rng } from "../util/rng.ts";
+import type { ParamStore } from "../model/params.ts";
+import { type RolloutNode, rolloutNode, rolloutTree, sampleGroups } from "./rollout.ts";
+import { type AdvantageOptions, groupAdvantages } from "./advantages.ts";
+import { crossAgentReturns, flattenTree, treeAdvantages, treeReturns } from "./returns.ts";
+import { evaluateJointRewards } from "./rewards.ts";
+import type { AgentSample } from "./update.ts";
+import type { Critic } from "./critic.ts";
+import type { SampleOptions } from "../policy/sample.ts";
+import { UserError } from "../util/errors.ts";
+
+/** Separator between the parts a single agent writes (single-agent GRPO). */
+export const PART_SEPARATOR = "|||";
+
+/** Settings shared by the collectors. */
+export interface CollectSettings {
+  /** Group size G. */
+  groupSize: number;
+  /** Joint mode. */
+  jointMode: "aligned" | "cross";
+  /** Cross-mode aggregation of joint returns. */
+  crossAggregate: "sum" | "mean";
+  /** Turns per episode. */
+  turns: number;
+  /** Discount. */
+  gamma: number;
+  /** Early termination threshold. */
+  earlyStopThreshold: number | null;
+  /** Baseline and normalization. */
+  advantage: AdvantageOptions;
+  /** Sampling settings. */
+  sampling: Omit<SampleOptions, "numReturnSequences" | "rng" | "seed">;
+  /** Reward shaping applied to every total. */
+  shape: (r: number) => number;
+}
+
+/** What a collector returns. */
+export interface Collected {
+  /** `samples[i]`: the trainable samples of policy i. */
+  samples: AgentSample[][];
+  /** Joint reward breakdowns of every joint action (all turns). */
+  breakdowns: RewardBreakdown[];
+  /** Mean shaped reward per turn. */
+  turnRewards: number[];
+  /** Every advantage used. */
+  advantages: number[];
+  /** The rollout tree (MAGRPO, critic). */
+  tree?: RolloutNode;
+  /** Critic regression data: state texts and their return targets. */
+  criticData?: { texts: string[]; targets: number[] };
+}
+
+function shapeTree(node: RolloutNode, shape: (r: number) => number): void {
+  node.rewards = node.breakdowns.map((b) => shape(b.total));
+  for (const c of node.children ?? []) if (c) shapeTree(c, shape);
+}
+
+function turnMeans(nodes: { node: RolloutNode; turn: number }[]): number[] {
+  const sums: number[] = [], counts: number[] = [];
+  for (const { node, turn } of nodes) {
+    for (const r of node.rewards) {
+      sums[turn] = (sums[turn] ?? 0) + r;
+      counts[turn] = (counts[turn] ?? 0) + 1;
+    }
+  }
+  return sums.map((s, t) => s / counts[t]);
+}
+
+/** MAGRPO: shared group-relative advantages of the joint returns. */
+export async function collectMagrpo<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+): Promise<Collected> {
+  const tree = await rolloutTree(env, example, policies, {
+    turns: s.turns,
+    groupSize: s.groupSize,
+    mode: s.jointMode,
+    sampling: s.sampling,
+    rng,
+    earlyStopThreshold: s.earlyStopThreshold,
+  });
+  shapeTree(tree, s.shape);
+  treeReturns(tree, s.gamma);
+  const flat = flattenTree(tree) as unknown as { node: RolloutNode; turn: number }[];
+  const samples: AgentSample[][] = policies.map(() => []);
+  const advantages: number[] = [];
+  if (s.jointMode === "cross") {
+    const sizes = tree.completions.map((c) => c.length);
+    policies.forEach((_, i) => {
+      const adv = groupAdvantages(crossAgentReturns(tree.returns!, sizes, i, s.crossAggregate), s.advantage);
+      tree.completions[i].forEach((c, k) => samples[i].push({ completion: c, advantage: adv[k] }));
+      advantages.push(...adv);
+    });
+  } else {
+    treeAdvantages(tree, s.advantage);
+    for (const { node } of flat) {
+      node.joint.forEach((j, g) => {
+        j.forEach((k, i) => samples[i].push({ completion: node.completions[i][k], advantage: node.advantages![g] }));
+        advantages.push(node.advantages![g]);
+      });
+    }
+  }
+  const breakdowns = flat.flatMap(({ node }) => node.breakdowns);
+  return { samples, breakdowns, turnRewards: turnMeans(flat), advantages, tree };
+}
+
+/** Independent learners: each agent's own reward and own group baseline (single turn). */
+export async function collectIndependent<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+): Promise<Collected> {
+  if (!env.agentReward) {
+    throw new UserError(`algorithm 'independent' needs per-agent rewards; environment '${env.name}' has no agentReward`);
+  }
+  if (s.turns > 1) throw new UserError("algorithm 'independent' supports turns = 1");
+  const prompts = env.formatters.map((f) => f(example));
+  const node = await rolloutNode(env, example, policies, prompts, { ...s, mode: "aligned", rng });
+  shapeTree(node, s.shape);
+  const samples: AgentSample[][] = [], advantages: number[] = [];
+  for (let i = 0; i < policies.length; i++) {
+    const own = await Promise.all(node.completions[i].map((c) => env.agentReward!(i, c.text, example)));
+    const adv = groupAdvantages(own.map(s.shape), s.advantage);
+    samples.push(node.completions[i].map((c, k) => ({ completion: c, advantage: adv[k] })));
+    advantages.push(...adv);
+  }
+  return { samples, breakdowns: node.breakdowns, turnRewards: turnMeans([{ node, turn: 0 }]), advantages, tree: node };
+}
+
+/** Splits a single agent's text into `n` parts at {@link PART_SEPARATOR} (missing parts are ""). */
+export function splitParts(text: string, n: number): string[] {
+  const parts: string[] = [];
+  let rest: string | undefined = text;
+  for (let i = 0; i < n - 1; i++) {
+    const at: number = rest?.indexOf(PART_SEPARATOR) ?? -1;
+    parts.push((at < 0 ? rest ?? "" : rest!.slice(0, at)).trim());
+    rest = at < 0 ? undefined : rest!.slice(at + PART_SEPARATOR.length);
+  }
+  parts.push((rest ?? "").trim());
+  return parts;
+}
+
+/** Single-agent GRPO: one policy writes all parts; the joint reward scores the split text. */
+export async function collectSingle<E>(
+  env: Environment<E>,
+  example: E,
+  policy: Policy,
+  s: CollectSettings,
+  rng: Rng,
+): Promise<Collected> {
+  if (s.turns > 1) throw new UserError("algorithm 'grpo_single' supports turns = 1");
+  const prompt = env.singlePrompt?.(example, PART_SEPARATOR) ??
+    env.formatters.map((f) => f(example)).join(`\nThen write "${PART_SEPARATOR}" and:\n`);
+  const [group] = await sampleGroups([policy], [prompt], { groupSize: s.groupSize, sampling: s.sampling, rng });
+  const breakdowns = await evaluateJointRewards(
+    env.reward,
+    group.map((c) => splitParts(c.text, env.numAgents)),
+    example,
+  );
+  const rewards = breakdowns.map((b) => s.shape(b.total));
+  const adv = groupAdvantages(rewards, s.advantage);
+  return {
+    samples: [group.map((c, k) => ({ completion: c, advantage: adv[k] }))],
+    breakdowns,
+    turnRewards: [rewards.reduce((a, b) => a + b, 0) / rewards.length],
+    advantages: adv,
+  };
+}
+
+/** The text a centralized critic reads for a node: every agent's prompt. */
+export function criticState(node: RolloutNode): string {
+  return node.prompts.map((p, i) => `[agent ${i}] ${p}`).join("\n");
+}
+
+/** Centralized critic: `A_g = r_g + γ·V(child_g) − V(node)`; V is regressed on node returns. */
+export async function collectCritic<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+  critic: { model: Critic; params: ParamStore },
+): Promise<Collected> {
+  const c = await collectMagrpo(env, example, policies, { ...s, jointMode: "aligned" }, rng);
+  const flat = flattenTree(c.tree!) as unknown as { node: RolloutNode }[];
+  const texts = flat.map(({ node }) => criticState(node));
+  const values = await critic.model.predict(critic.params, texts);
+  const v = new Map(flat.map(({ node }, k) => [node, values[k]]));
+  const samples: AgentSample[][] = policies.map(() => []), advantages: number[] = [];
+  for (const { node } of flat) {
+    node.joint.forEach((j, g) => {
+      const child = node.children?.[g];
+      const a = node.rewards[g] + (child ? s.gamma * v.get(child)! : 0) - v.get(node)!;
+      j.forEach((k, i) => samples[i].push({ completion: node.completions[i][k], advantage: a }));
+      advantages.push(a);
+    });
+  }
+  const targets = flat.map(({ node }) => node.returns!.reduce((a, b) => a + b, 0) / node.returns!.length);
+  return { ...c, samples, advantages, criticData: { texts, targets } };
+}

@@ -1,0 +1,122 @@
+/**
+ * A centralized critic for the MAAC-style baseline: a value model V(s) that reads every agent's
+ * prompt (centralized training) and predicts the return. It is a transformer of the policy's
+ * architecture with a scalar head on the hidden state of the last prompt token, trained by
+ * mean squared error in one graph call (forward, loss, backward, AdamW). Advantages are
+ * `r + γ·V(next) − V(current)` (see `trainer_algorithms.ts`).
+ *
+ * @module
+ */
+import { input, newGraph, type Tensor } from "../engine/graph.ts";
+import { add, mul, reduceSum, sub } from "../engine/ops.ts";
+import { reshape, unsqueeze } from "../engine/shape_ops.ts";
+import { linear } from "../engine/nn.ts";
+import { toOnnx } from "../engine/onnx.ts";
+import { openSession, type Session } from "../engine/runtime.ts";
+import { buildOptimGraph, createOptimStep, type OptimStep, type TrainState } from "../engine/optim_step.ts";
+import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
+import { paramShapes, type ParamStore } from "../model/params.ts";
+import { causalPaddingBias } from "./loss_graph.ts";
+import { bucketLength, packSequences } from "../policy/pack.ts";
+import type { Tokenizer } from "../policy/tokenizer.ts";
+import { makeRng, randNormal } from "../util/rng.ts";
+
+/** Names and shapes of the critic's parameters: the transformer's plus the value head. */
+export function criticShapes(cfg: TransformerConfig): Record<string, number[]> {
+  return { ...paramShapes(cfg), "value_head.weight": [1, cfg.hidden], "value_head.bias": [1] };
+}
+
+/** Critic parameters from a policy's (a copy) plus a small random value head. */
+export function initCriticParams(cfg: TransformerConfig, from: ParamStore, seed: number | string): ParamStore {
+  const rng = makeRng(`critic/${seed}`);
+  const out: ParamStore = {};
+  for (const [k, t] of Object.entries(from)) out[k] = { data: Float32Array.from(t.data as Float32Array), dims: t.dims };
+  out["value_head.weight"] = {
+    data: Float32Array.from({ length: cfg.hidden }, () => 0.01 * randNormal(rng)),
+    dims: [1, cfg.hidden],
+  };
+  out["value_head.bias"] = { data: new Float32Array(1), dims: [1] };
+  return out;
+}
+
+/** V for each row: the head applied to the hidden state at the row's last real token. */
+function valueGraph(cfg: TransformerConfig, params: Params, b: number, t: number) {
+  const g = Object.values(params)[0].graph;
+  const ids = input(g, "ids", [b, t], "int64"), positions = input(g, "positions", [b, t], "int64");
+  const attn = input(g, "attn", [b, t]), last = input(g, "last", [b, t]); // one-hot of the last token
+  const { hidden } = transformerForward(cfg, params, { ids, positions, bias: causalPaddingBias(attn) });
+  const pooled = reduceSum(mul(hidden, unsqueeze(last, [2])), [1]); // [B, H]
+  const v = reshape(linear(pooled, params["value_head.weight"], params["value_head.bias"]), [b]);
+  return { g, v };
+}
+
+/** A compiled critic for one batch shape. */
+export interface Critic {
+  /** Predicts V for each text. */
+  predict(params: ParamStore, texts: string[]): Promise<number[]>;
+  /** One MSE step towards `targets`; returns the new state and the loss. */
+  fit(state: TrainState, texts: string[], targets: number[], lr: number): Promise<{ state: TrainState; loss: number }>;
+}
+
+/**
+ * Builds the critic for `cfg` and a tokenizer. Texts are tokenized, right-padded into batches
+ * of a multiple of 4 rows and 16 tokens (graphs compiled per shape and cached).
+ */
+export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Critic {
+  const shapes = criticShapes(cfg), names = Object.keys(shapes);
+  const predictors = new Map<string, Promise<Session>>(), fitters = new Map<string, Promise<OptimStep>>();
+  const encode = (texts: string[]) => {
+    const seqs = texts.map((x) => ({ promptIds: tokenizer.encode(x).slice(-cfg.maxPositions + 1), ids: [] }));
+    const rows = Math.ceil(texts.length / 4) * 4;
+    const longest = Math.max(1, ...seqs.map((s) => s.promptIds.length));
+    const p = packSequences(seqs, { rows, seqLen: bucketLength(longest) });
+    const last = new Float32Array(rows * p.seqLen);
+    seqs.forEach((s, r) => (last[r * p.seqLen + s.promptIds.length - 1] = 1));
+    const dims = [rows, p.seqLen];
+    const feeds = {
+      ids: { data: p.ids, dims },
+      positions: { data: p.positions, dims },
+      attn: { data: p.attn, dims },
+      last: { data: last, dims },
+    };
+    return { rows, seqLen: p.seqLen, feeds };
+  };
+  return {
+    async predict(params, texts) {
+      const e = encode(texts), key = `${e.rows}x${e.seqLen}`;
+      if (!predictors.has(key)) {
+        const g = newGraph("critic_predict");
+        const ps: Params = {};
+        for (const [n, d] of Object.entries(shapes)) ps[n] = input(g, n, d);
+        const { v } = valueGraph(cfg, ps, e.rows, e.seqLen);
+        predictors.set(key, openSession(toOnnx(g, { outputs: { v } })));
+      }
+      const out = await (await predictors.get(key)!).run({ ...params, ...e.feeds });
+      return Array.from((out.v.data as Float32Array).subarray(0, texts.length));
+    },
+    async fit(state, texts, targets, lr) {
+      const e = encode(texts), key = `${e.rows}x${e.seqLen}`;
+      if (!fitters.has(key)) {
+        const bytes = buildOptimGraph("critic_fit", shapes, (ps) => {
+          const { g, v } = valueGraph(cfg, ps, e.rows, e.seqLen);
+          const target = input(g, "target", [e.rows]), w = input(g, "row_weight", [e.rows]);
+          const err = sub(v, target);
+          const loss: Tensor = reduceSum(mul(mul(err, err), w));
+          return { loss: add(loss, 0), outputs: { v } };
+        });
+        fitters.set(key, createOptimStep(bytes, names));
+      }
+      const target = new Float32Array(e.rows), w = new Float32Array(e.rows);
+      targets.forEach((x, i) => {
+        target[i] = x;
+        w[i] = 1 / targets.length;
+      });
+      const r = await (await fitters.get(key)!).run(state, {
+        ...e.feeds,
+        target: { data: target, dims: [e.rows] },
+        row_weight: { data: w, dims: [e.rows] },
+      }, lr);
+      return { state: r.state, loss: r.loss };
+    },
+  };
+}

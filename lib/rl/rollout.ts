@@ -1,0 +1,195 @@
+/**
+ * Rollouts: each agent samples a group of G completions of its own prompt (decentralized
+ * execution: an agent sees only its prompt), joint actions are composed, and the joint reward
+ * of each is evaluated. A multi-turn episode is a tree: every joint action of a node opens a
+ * child whose next prompts come from the environment's transition.
+ *
+ * @module
+ */
+import type { AgentHistory, Environment, RewardBreakdown } from "../envs/types.ts";
+import type { Policy } from "../policy/policy.ts";
+import { type Completion, type SampleOptions, sampleTexts } from "../policy/sample.ts";
+import type { Rng } from "../util/rng.ts";
+import { jointActions, type JointMode } from "./joint.ts";
+import { evaluateJointRewards } from "./rewards.ts";
+import { shouldExpand } from "./returns.ts";
+import { UserError } from "../util/errors.ts";
+
+/** One node of a rollout: per-agent prompts and groups, joint actions and their rewards. */
+export interface RolloutNode {
+  /** Turn index (0 = first turn). */
+  turn: number;
+  /** Prompt of each agent at this node. */
+  prompts: string[];
+  /** Per-agent prompt/response history before this node (multi-turn). */
+  histories: AgentHistory[];
+  /** `completions[i][k]`: agent i's k-th sample. */
+  completions: Completion[][];
+  /** Joint actions as per-agent completion indices: `joint[j][i]` = k. */
+  joint: number[][];
+  /** Joint reward of each joint action (immediate). */
+  breakdowns: RewardBreakdown[];
+  /** `breakdowns[j].total`, for convenience. */
+  rewards: number[];
+  /** `children[j]`: the node after joint action j (multi-turn), when expanded. */
+  children?: (RolloutNode | undefined)[];
+  /** Returns, filled by `treeReturns`. */
+  returns?: number[];
+  /** Advantages, filled by `treeAdvantages`. */
+  advantages?: number[];
+}
+
+/** Options of {@link sampleGroups}. */
+export interface GroupOptions {
+  /** Group size G (completions per agent). */
+  groupSize: number;
+  /** Sampling settings (shared by the agents). */
+  sampling?: Omit<SampleOptions, "numReturnSequences" | "rng" | "seed">;
+  /** The stream every draw comes from. */
+  rng: Rng;
+}
+
+/**
+ * Each agent samples G completions of its own prompt (one call per agent, in agent order, all
+ * draws from `opts.rng`). Returns `completions[i][k]`.
+ */
+export async function sampleGroups(
+  policies: Policy[],
+  prompts: string[],
+  opts: GroupOptions,
+): Promise<Completion[][]> {
+  if (policies.length !== prompts.length) {
+    throw new UserError(
+      `sampleGroups: ${policies.length} policies but ${prompts.length} prompts`,
+    );
+  }
+  const out: Completion[][] = [];
+  for (let i = 0; i < policies.length; i++) {
+    out.push(
+      await sampleTexts(policies[i], [prompts[i]], {
+        ...opts.sampling,
+        numReturnSequences: opts.groupSize,
+        rng: opts.rng,
+      }),
+    );
+  }
+  return out;
+}
+
+/** Texts of a joint action. */
+export function jointTexts(
+  completions: Completion[][],
+  joint: number[],
+): string[] {
+  return joint.map((k, i) => completions[i][k].text);
+}
+
+/**
+ * One node: sample the groups, compose joint actions, evaluate the joint rewards.
+ *
+ * @example
+ * ```ts
+ * import { rolloutNode } from "./rollout.ts";
+ * import { makeRng } from "../util/rng.ts";
+ * declare const env: import("../envs/types.ts").Environment<unknown>;
+ * declare const agents: import("../policy/policy.ts").Policy[];
+ * const ex = env.rows[0];
+ * const node = await rolloutNode(env, ex, agents, env.formatters.map((f) => f(ex)), {
+ *   groupSize: 4, mode: "aligned", rng: makeRng(0),
+ * });
+ * node.rewards; // 4 joint rewards
+ * ```
+ */
+export async function rolloutNode<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  prompts: string[],
+  opts: GroupOptions & {
+    mode: JointMode;
+    turn?: number;
+    histories?: AgentHistory[];
+  },
+): Promise<RolloutNode> {
+  const completions = await sampleGroups(policies, prompts, opts);
+  const indices = completions.map((c) => c.map((_, k) => k));
+  const joint = jointActions(indices, opts.mode);
+  const texts = joint.map((j) => jointTexts(completions, j));
+  const breakdowns = await evaluateJointRewards(env.reward, texts, example);
+  return {
+    turn: opts.turn ?? 0,
+    prompts,
+    histories: opts.histories ??
+      prompts.map(() => ({ prompts: [], responses: [] })),
+    completions,
+    joint,
+    breakdowns,
+    rewards: breakdowns.map((b) => b.total),
+  };
+}
+
+/** Options of {@link rolloutTree}. */
+export interface TreeOptions extends GroupOptions {
+  /** Number of turns T (1 = single turn). */
+  turns: number;
+  /** Joint mode (multi-turn trees are aligned: G^T leaves). */
+  mode: JointMode;
+  /** Do not expand a node whose mean immediate reward exceeds this (early termination). */
+  earlyStopThreshold?: number | null;
+}
+
+/**
+ * A multi-turn episode as a tree: each joint action of a node opens a child whose prompts come
+ * from `env.transition(example, joint texts, histories)`; expansion stops at `turns` or when
+ * the node's mean immediate reward exceeds `earlyStopThreshold`.
+ */
+export async function rolloutTree<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  opts: TreeOptions,
+): Promise<RolloutNode> {
+  if (opts.turns > 1 && !env.transition) {
+    throw new UserError(
+      `environment '${env.name}' has no transition function: use turns = 1`,
+    );
+  }
+  if (opts.turns > 1 && opts.mode === "cross") {
+    throw new UserError(
+      "multi-turn rollouts use aligned joint actions (cross mode would open G^N branches per node)",
+    );
+  }
+  const first = env.formatters.map((f) => f(example));
+  const expand = async (
+    prompts: string[],
+    histories: AgentHistory[],
+    turn: number,
+  ): Promise<RolloutNode> => {
+    const node = await rolloutNode(env, example, policies, prompts, {
+      ...opts,
+      turn,
+      histories,
+    });
+    if (turn + 1 >= opts.turns) return node;
+    if (
+      opts.earlyStopThreshold != null &&
+      !shouldExpand(node.rewards, opts.earlyStopThreshold)
+    ) return node;
+    node.children = [];
+    for (const j of node.joint) {
+      const texts = jointTexts(node.completions, j);
+      const next = histories.map((h, i) => ({
+        prompts: [...h.prompts, prompts[i]],
+        responses: [...h.responses, texts[i]],
+      }));
+      const nextPrompts = await env.transition!(example, texts, next);
+      node.children.push(await expand(nextPrompts, next, turn + 1));
+    }
+    return node;
+  };
+  return await expand(
+    first,
+    first.map(() => ({ prompts: [], responses: [] })),
+    0,
+  );
+}

@@ -1,0 +1,175 @@
+/**
+ * The per-agent update: each agent's completions with their advantages become one padded
+ * batch, and one train-graph call (forward, loss, backward, AdamW) updates the agent's own
+ * parameters. Optional PPO-style inner iterations reuse the sampled log-probs as the old
+ * policy's; an optional frozen reference policy adds the k3 KL term.
+ *
+ * @module
+ */
+import type { Completion } from "../policy/sample.ts";
+import type { Policy } from "../policy/policy.ts";
+import { bucketLength, packSequences } from "../policy/pack.ts";
+import { scoreCompletions } from "../policy/score.ts";
+import type { ExecutionProvider } from "../engine/runtime.ts";
+import type { AdamWConfig } from "../engine/adamw.ts";
+import { type Aggregation, toPgBatch } from "./aggregation.ts";
+import type { LossOptions } from "./loss_graph.ts";
+import { createTrainStep, type StepMetrics, type TrainStep } from "./train_step.ts";
+import type { TrainState } from "../engine/optim_step.ts";
+import type { TransformerConfig } from "../model/transformer.ts";
+
+/** One trained sequence: a completion and its advantage. */
+export interface AgentSample {
+  /** The completion (prompt tokens, completion tokens, sampled log-probs). */
+  completion: Completion;
+  /** Its advantage. */
+  advantage: number;
+}
+
+/** Options of {@link updateAgent}. */
+export interface UpdateOptions {
+  /** Token aggregation (default `"sequence_sum"`, the paper's). */
+  aggregation?: Aggregation;
+  /** Learning rate of this step. */
+  lr: number;
+  /** PPO clipping / KL terms (default off). */
+  loss?: LossOptions;
+  /** Updates on the same batch (≥ 1; > 1 only makes sense with clipping). */
+  innerIterations?: number;
+  /** Longest allowed completion (for `dr_grpo`). */
+  maxCompletionLength?: number;
+  /** Frozen reference policy for the KL term. */
+  reference?: Policy;
+  /** AdamW settings. */
+  adam?: Partial<AdamWConfig>;
+}
+
+/** What one update did. */
+export interface UpdateMetrics {
+  /** Loss of each inner iteration. */
+  losses: number[];
+  /** Gradient norm of each inner iteration. */
+  gradNorms: number[];
+  /** KL estimate (first iteration), when on. */
+  kl?: number;
+  /** Clipped fraction (last iteration), when clipping. */
+  clipFraction?: number;
+  /** Trained completion tokens. */
+  tokens: number;
+  /** Mean token entropy proxy: −mean sampled log-prob. */
+  negLogp: number;
+}
+
+const steps = new Map<string, Promise<TrainStep>>();
+
+function trainStepFor(
+  cfg: TransformerConfig,
+  batch: number,
+  seqLen: number,
+  loss: LossOptions,
+  adam: Partial<AdamWConfig>,
+  ep: ExecutionProvider,
+): Promise<TrainStep> {
+  const key = JSON.stringify([cfg, batch, seqLen, loss, adam, ep]);
+  let s = steps.get(key);
+  if (!s) {
+    s = createTrainStep({ cfg, batch, seqLen, loss, adam }, { ep });
+    steps.set(key, s);
+  }
+  return s;
+}
+
+/** Puts per-completion-token values at their target positions in a `[B·T]` array. */
+function placeTokens(
+  samples: AgentSample[],
+  seqLen: number,
+  rows: number,
+  values: (s: AgentSample, r: number) => number[],
+) {
+  const out = new Float32Array(rows * seqLen);
+  samples.forEach((s, r) => {
+    const p = s.completion.promptIds.length, v = values(s, r);
+    for (let k = 0; k < v.length; k++) out[r * seqLen + p - 1 + k] = v[k];
+  });
+  return out;
+}
+
+/**
+ * Updates one agent on its samples. Batch shapes are rounded up (rows to a multiple of 4,
+ * length to a multiple of 16) so that few train graphs are compiled; padding rows weigh 0.
+ */
+export async function updateAgent(
+  policy: Policy,
+  state: TrainState,
+  samples: AgentSample[],
+  opts: UpdateOptions,
+): Promise<{ state: TrainState; metrics: UpdateMetrics }> {
+  const seqs = samples.map((s) => ({
+    promptIds: s.completion.promptIds,
+    ids: s.completion.ids,
+  }));
+  const rows = Math.ceil(samples.length / 4) * 4;
+  const longest = Math.max(
+    ...seqs.map((s) => s.promptIds.length + s.ids.length),
+  );
+  const packed = packSequences(seqs, {
+    rows,
+    seqLen: bucketLength(longest),
+    padId: policy.tokenizer.padTokenId ?? 0,
+  });
+  const batch = toPgBatch(
+    packed,
+    samples.map((s) => s.advantage),
+    opts.aggregation ?? "sequence_sum",
+    {
+      sequences: samples.length,
+      maxCompletionLength: opts.maxCompletionLength,
+    },
+  );
+  const loss = opts.loss ?? {};
+  if (loss.clipEps) {
+    batch.oldLogp = placeTokens(
+      samples,
+      packed.seqLen,
+      rows,
+      (s) => s.completion.logprobs,
+    );
+  }
+  if (loss.klBeta) {
+    if (!opts.reference) {
+      throw new Error("updateAgent: klBeta > 0 needs a reference policy");
+    }
+    const ref = await scoreCompletions(opts.reference, seqs);
+    batch.refLogp = placeTokens(samples, packed.seqLen, rows, (_, r) => ref[r]);
+  }
+  const step = await trainStepFor(
+    policy.cfg,
+    rows,
+    packed.seqLen,
+    loss,
+    opts.adam ?? {},
+    policy.ep ?? "cpu",
+  );
+  const metrics: UpdateMetrics = {
+    losses: [],
+    gradNorms: [],
+    tokens: 0,
+    negLogp: 0,
+  };
+  let m: StepMetrics | undefined;
+  for (let it = 0; it < (opts.innerIterations ?? 1); it++) {
+    const r = await step.run(state, batch, opts.lr);
+    state = r.state;
+    m = r.metrics;
+    metrics.losses.push(m.loss);
+    metrics.gradNorms.push(m.gradNorm);
+    if (it === 0) metrics.kl = m.kl;
+    metrics.clipFraction = m.clipFraction;
+  }
+  for (const s of samples) {
+    metrics.tokens += s.completion.ids.length;
+    for (const l of s.completion.logprobs) metrics.negLogp -= l;
+  }
+  metrics.negLogp /= Math.max(1, metrics.tokens);
+  return { state, metrics };
+}
