@@ -301,3 +301,97 @@ export {
 } from "./lib/envs/datasets.ts";
 export type { HumanEvalProblem } from "./lib/envs/datasets.ts";
 export { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "./lib/metrics/passk.ts";
+
+// MAGRPO primitives, one concept per file, in the order of the data path.
+export { jointActions, jointMembership } from "./lib/rl/joint.ts";
+export type { JointMode } from "./lib/rl/joint.ts";
+export { jointTexts, rolloutNode, rolloutTree, sampleGroups } from "./lib/rl/rollout.ts";
+export type { GroupOptions, RolloutNode, TreeOptions } from "./lib/rl/rollout.ts";
+export {
+  applyProcessor,
+  evaluateJointRewards,
+  rewardProcessor,
+  rewardStats,
+} from "./lib/rl/rewards.ts";
+export type {
+  EvaluateRewardOptions,
+  JointRewardFn,
+  RewardProcessorOptions,
+  RewardStats,
+  RewardValue,
+} from "./lib/rl/rewards.ts";
+export {
+  crossAgentReturns,
+  flattenTree,
+  shouldExpand,
+  treeAdvantages,
+  treeReturns,
+} from "./lib/rl/returns.ts";
+export type { FlatNode, JointNode } from "./lib/rl/returns.ts";
+export { groupAdvantages } from "./lib/rl/advantages.ts";
+export type { AdvantageOptions, Baseline } from "./lib/rl/advantages.ts";
+export { updateAgent } from "./lib/rl/update.ts";
+export type { AgentSample, UpdateMetrics, UpdateOptions } from "./lib/rl/update.ts";
+export {
+  collectCritic,
+  collectIndependent,
+  collectMagrpo,
+  collectSingle,
+  criticState,
+  PART_SEPARATOR,
+  splitParts,
+} from "./lib/rl/collect.ts";
+export type { Collected, CollectSettings } from "./lib/rl/collect.ts";
+export { createCritic, criticShapes, initCriticParams } from "./lib/rl/critic.ts";
+export type { Critic } from "./lib/rl/critic.ts";
+export { lrAt } from "./lib/rl/schedule.ts";
+export type { LrSchedule } from "./lib/rl/schedule.ts";
+
+// The toy cooperative task and the environment registry.
+export {
+  contentJaccard,
+  plateau,
+  TOY_TOPICS,
+  toyAgentReward,
+  toyEnv,
+  toyLongPrompt,
+  toyReward,
+  toyRows,
+  toyShortPrompt,
+  words,
+} from "./lib/envs/toy.ts";
+export type { ToyRow } from "./lib/envs/toy.ts";
+export { ENV_NAMES, loadEnvironment } from "./lib/envs/registry.ts";
+export { showTable } from "./lib/viz/table.ts";
+export type { TableDisplay } from "./lib/viz/table.ts";
+
+// The trainer: configuration, logs, checkpoints, the loop.
+export {
+  configToJson,
+  DEFAULT_CONFIG,
+  describeConfig,
+  loadConfig,
+  runPaths,
+  validateConfig,
+} from "./lib/rl/config.ts";
+export type {
+  Algorithm,
+  CrossAggregate,
+  EnvName,
+  ExecutionProviderName,
+  ScheduleName,
+  TrainerConfig,
+} from "./lib/rl/config.ts";
+export { openJsonl, readJsonl, toJsonSafe } from "./lib/util/jsonl.ts";
+export type { JsonlOptions, JsonlWriter, JsonSafe } from "./lib/util/jsonl.ts";
+export {
+  checkpointName,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from "./lib/rl/checkpoint.ts";
+export type { Checkpoint, CheckpointEntry } from "./lib/rl/checkpoint.ts";
+export { evaluate, train } from "./lib/rl/trainer.ts";
+export type { StepRecord, TrainOptions, TrainResult } from "./lib/rl/trainer.ts";

@@ -11,8 +11,8 @@ import { rolloutNode, rolloutTree } from "../lib/rl/rollout.ts";
 import {
   collectIndependent,
   collectMagrpo,
-  collectSingle,
   type CollectSettings,
+  collectSingle,
   splitParts,
 } from "../lib/rl/collect.ts";
 import { updateAgent } from "../lib/rl/update.ts";
@@ -56,7 +56,10 @@ const lengthEnv: Environment<string> = {
   numAgents: 2,
   rows: ["x"],
   formatters: [(e) => `A ${e}:`, (e) => `B ${e}:`],
-  reward: (cs) => ({ total: (cs[0].length + cs[1].length) / 10, levels: { a: cs[0].length, b: cs[1].length } }),
+  reward: (cs) => ({
+    total: (cs[0].length + cs[1].length) / 10,
+    levels: { a: cs[0].length, b: cs[1].length },
+  }),
   transition: (_e, cs, hs) => hs.map((h, i) => `${h.prompts.at(-1)} ${cs[i]} again:`),
 };
 
@@ -75,7 +78,10 @@ Deno.test("rolloutNode: each agent samples G of its own prompt; aligned joint ac
   assert.deepEqual(node.joint, [[0, 0], [1, 1], [2, 2]]);
   assert.equal(node.rewards.length, 3);
   node.joint.forEach((j, g) => {
-    const expected = env.reward([node.completions[0][j[0]].text, node.completions[1][j[1]].text], ex);
+    const expected = env.reward(
+      [node.completions[0][j[0]].text, node.completions[1][j[1]].text],
+      ex,
+    );
     assert.deepEqual(node.breakdowns[g], expected);
   });
   // Decentralized: each agent's completions continue its own prompt only.
@@ -94,7 +100,10 @@ Deno.test("collectMagrpo (aligned): one advantage per joint action, shared by bo
 });
 
 Deno.test("collectMagrpo (cross): G^N joint actions, per-agent advantages from the returns it takes part in", async () => {
-  const c = await collectMagrpo(lengthEnv, "x", [agent(1), agent(2)], { ...SETTINGS, jointMode: "cross" }, makeRng(3));
+  const c = await collectMagrpo(lengthEnv, "x", [agent(1), agent(2)], {
+    ...SETTINGS,
+    jointMode: "cross",
+  }, makeRng(3));
   assert.equal(c.tree!.joint.length, 9);
   const r = c.tree!.rewards;
   // agent 0's completion k takes part in joint actions 3k, 3k+1, 3k+2 (agent 0 slowest)
@@ -104,7 +113,11 @@ Deno.test("collectMagrpo (cross): G^N joint actions, per-agent advantages from t
 });
 
 Deno.test("rolloutTree: two turns give G² leaves and returns R = r + γ·mean(child returns)", async () => {
-  const c = await collectMagrpo(lengthEnv, "x", [agent(4), agent(5)], { ...SETTINGS, groupSize: 2, turns: 2 }, makeRng(4));
+  const c = await collectMagrpo(lengthEnv, "x", [agent(4), agent(5)], {
+    ...SETTINGS,
+    groupSize: 2,
+    turns: 2,
+  }, makeRng(4));
   const root = c.tree!;
   assert.equal(root.children!.length, 2);
   const leaves = root.children!.flatMap((ch) => ch!.joint);
@@ -138,7 +151,10 @@ Deno.test("baselines: independent uses each agent's own reward; single-agent spl
     const m = sum(own) / own.length;
     ind.samples[i].forEach((s, k) => assert.ok(Math.abs(s.advantage - (own[k] - m)) < 1e-12));
   }
-  assert.deepEqual(splitParts("short one ||| a longer one ||| extra", 2), ["short one", "a longer one ||| extra"]);
+  assert.deepEqual(splitParts("short one ||| a longer one ||| extra", 2), [
+    "short one",
+    "a longer one ||| extra",
+  ]);
   assert.deepEqual(splitParts("no separator", 2), ["no separator", ""]);
   const single = await collectSingle(env, ex, agent(3), SETTINGS, makeRng(6));
   assert.equal(single.samples.length, 1);
@@ -149,7 +165,13 @@ Deno.test("baselines: independent uses each agent's own reward; single-agent spl
 Deno.test("updateAgent: a positive advantage raises that completion's log-prob, a negative one lowers it", async () => {
   const env = toyEnv();
   const p = agent(7);
-  const c = await collectMagrpo(env, env.rows[0], [p, agent(8)], { ...SETTINGS, groupSize: 2 }, makeRng(7));
+  const c = await collectMagrpo(
+    env,
+    env.rows[0],
+    [p, agent(8)],
+    { ...SETTINGS, groupSize: 2 },
+    makeRng(7),
+  );
   const samples = c.samples[0].map((s, k) => ({ ...s, advantage: k === 0 ? 1 : -1 }));
   const seqs = samples.map((s) => s.completion);
   const before = await scoreCompletions(p, seqs);

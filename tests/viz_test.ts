@@ -292,3 +292,18 @@ Deno.test("progress: terminal writer redraws one line with \\r and ends with a n
     UserError,
   );
 });
+
+Deno.test("showTable: HTML and text bundles with escaped cells and fixed decimals", async () => {
+  const { showTable } = await import("../lib/viz/table.ts");
+  const t = showTable([{ text: "a<b", reward: 0.5 }, { text: "c", reward: 1, extra: 2 }], {
+    digits: 2,
+  });
+  assert.deepEqual(t.columns, ["text", "reward", "extra"]);
+  assert.deepEqual(t.cells, [["a<b", "0.50", ""], ["c", "1", "2"]]);
+  const b = t
+    [
+      Symbol.for("Jupyter.display") as typeof import("../lib/viz/plotly.ts").JUPYTER_DISPLAY
+    ]() as Record<string, string>;
+  assert.match(b["text/html"], /<td style="text-align:left">a&#60;b<\/td>/);
+  assert.equal(b["text/plain"].split("\n")[1], "a<b   0.50");
+});

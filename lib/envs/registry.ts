@@ -44,7 +44,9 @@ export async function loadEnvironment(
       env = arxivEnv(await loadArxivRows(spec.dataPath));
       break;
     case "coding":
-      env = codingEnv(spec.dataPath ? await loadHumanEval(spec.dataPath) : await loadCoopCodingProblems());
+      env = codingEnv(
+        spec.dataPath ? await loadHumanEval(spec.dataPath) : await loadCoopCodingProblems(),
+      );
       break;
     default:
       throw new UserError(`unknown environment '${spec.name}' (one of ${ENV_NAMES.join(", ")})`);

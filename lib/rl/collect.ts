@@ -105,7 +105,10 @@ export async function collectMagrpo<E>(
   if (s.jointMode === "cross") {
     const sizes = tree.completions.map((c) => c.length);
     policies.forEach((_, i) => {
-      const adv = groupAdvantages(crossAgentReturns(tree.returns!, sizes, i, s.crossAggregate), s.advantage);
+      const adv = groupAdvantages(
+        crossAgentReturns(tree.returns!, sizes, i, s.crossAggregate),
+        s.advantage,
+      );
       tree.completions[i].forEach((c, k) => samples[i].push({ completion: c, advantage: adv[k] }));
       advantages.push(...adv);
     });
@@ -113,7 +116,9 @@ export async function collectMagrpo<E>(
     treeAdvantages(tree, s.advantage);
     for (const { node } of flat) {
       node.joint.forEach((j, g) => {
-        j.forEach((k, i) => samples[i].push({ completion: node.completions[i][k], advantage: node.advantages![g] }));
+        j.forEach((k, i) =>
+          samples[i].push({ completion: node.completions[i][k], advantage: node.advantages![g] })
+        );
         advantages.push(node.advantages![g]);
       });
     }
@@ -131,7 +136,9 @@ export async function collectIndependent<E>(
   rng: Rng,
 ): Promise<Collected> {
   if (!env.agentReward) {
-    throw new UserError(`algorithm 'independent' needs per-agent rewards; environment '${env.name}' has no agentReward`);
+    throw new UserError(
+      `algorithm 'independent' needs per-agent rewards; environment '${env.name}' has no agentReward`,
+    );
   }
   if (s.turns > 1) throw new UserError("algorithm 'independent' supports turns = 1");
   const prompts = env.formatters.map((f) => f(example));
@@ -139,12 +146,20 @@ export async function collectIndependent<E>(
   shapeTree(node, s.shape);
   const samples: AgentSample[][] = [], advantages: number[] = [];
   for (let i = 0; i < policies.length; i++) {
-    const own = await Promise.all(node.completions[i].map((c) => env.agentReward!(i, c.text, example)));
+    const own = await Promise.all(
+      node.completions[i].map((c) => env.agentReward!(i, c.text, example)),
+    );
     const adv = groupAdvantages(own.map(s.shape), s.advantage);
     samples.push(node.completions[i].map((c, k) => ({ completion: c, advantage: adv[k] })));
     advantages.push(...adv);
   }
-  return { samples, breakdowns: node.breakdowns, turnRewards: turnMeans([{ node, turn: 0 }]), advantages, tree: node };
+  return {
+    samples,
+    breakdowns: node.breakdowns,
+    turnRewards: turnMeans([{ node, turn: 0 }]),
+    advantages,
+    tree: node,
+  };
 }
 
 /** Splits a single agent's text into `n` parts at {@link PART_SEPARATOR} (missing parts are ""). */
@@ -171,7 +186,11 @@ export async function collectSingle<E>(
   if (s.turns > 1) throw new UserError("algorithm 'grpo_single' supports turns = 1");
   const prompt = env.singlePrompt?.(example, PART_SEPARATOR) ??
     env.formatters.map((f) => f(example)).join(`\nThen write "${PART_SEPARATOR}" and:\n`);
-  const [group] = await sampleGroups([policy], [prompt], { groupSize: s.groupSize, sampling: s.sampling, rng });
+  const [group] = await sampleGroups([policy], [prompt], {
+    groupSize: s.groupSize,
+    sampling: s.sampling,
+    rng,
+  });
   const breakdowns = await evaluateJointRewards(
     env.reward,
     group.map((c) => splitParts(c.text, env.numAgents)),
@@ -215,6 +234,8 @@ export async function collectCritic<E>(
       advantages.push(a);
     });
   }
-  const targets = flat.map(({ node }) => node.returns!.reduce((a, b) => a + b, 0) / node.returns!.length);
+  const targets = flat.map(({ node }) =>
+    node.returns!.reduce((a, b) => a + b, 0) / node.returns!.length
+  );
   return { ...c, samples, advantages, criticData: { texts, targets } };
 }

@@ -13,7 +13,12 @@ import { reshape, unsqueeze } from "../engine/shape_ops.ts";
 import { linear } from "../engine/nn.ts";
 import { toOnnx } from "../engine/onnx.ts";
 import { openSession, type Session } from "../engine/runtime.ts";
-import { buildOptimGraph, createOptimStep, type OptimStep, type TrainState } from "../engine/optim_step.ts";
+import {
+  buildOptimGraph,
+  createOptimStep,
+  type OptimStep,
+  type TrainState,
+} from "../engine/optim_step.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
 import { causalPaddingBias } from "./loss_graph.ts";
@@ -27,10 +32,16 @@ export function criticShapes(cfg: TransformerConfig): Record<string, number[]> {
 }
 
 /** Critic parameters from a policy's (a copy) plus a small random value head. */
-export function initCriticParams(cfg: TransformerConfig, from: ParamStore, seed: number | string): ParamStore {
+export function initCriticParams(
+  cfg: TransformerConfig,
+  from: ParamStore,
+  seed: number | string,
+): ParamStore {
   const rng = makeRng(`critic/${seed}`);
   const out: ParamStore = {};
-  for (const [k, t] of Object.entries(from)) out[k] = { data: Float32Array.from(t.data as Float32Array), dims: t.dims };
+  for (const [k, t] of Object.entries(from)) {
+    out[k] = { data: Float32Array.from(t.data as Float32Array), dims: t.dims };
+  }
   out["value_head.weight"] = {
     data: Float32Array.from({ length: cfg.hidden }, () => 0.01 * randNormal(rng)),
     dims: [1, cfg.hidden],
@@ -44,7 +55,11 @@ function valueGraph(cfg: TransformerConfig, params: Params, b: number, t: number
   const g = Object.values(params)[0].graph;
   const ids = input(g, "ids", [b, t], "int64"), positions = input(g, "positions", [b, t], "int64");
   const attn = input(g, "attn", [b, t]), last = input(g, "last", [b, t]); // one-hot of the last token
-  const { hidden } = transformerForward(cfg, params, { ids, positions, bias: causalPaddingBias(attn) });
+  const { hidden } = transformerForward(cfg, params, {
+    ids,
+    positions,
+    bias: causalPaddingBias(attn),
+  });
   const pooled = reduceSum(mul(hidden, unsqueeze(last, [2])), [1]); // [B, H]
   const v = reshape(linear(pooled, params["value_head.weight"], params["value_head.bias"]), [b]);
   return { g, v };
@@ -55,7 +70,12 @@ export interface Critic {
   /** Predicts V for each text. */
   predict(params: ParamStore, texts: string[]): Promise<number[]>;
   /** One MSE step towards `targets`; returns the new state and the loss. */
-  fit(state: TrainState, texts: string[], targets: number[], lr: number): Promise<{ state: TrainState; loss: number }>;
+  fit(
+    state: TrainState,
+    texts: string[],
+    targets: number[],
+    lr: number,
+  ): Promise<{ state: TrainState; loss: number }>;
 }
 
 /**
@@ -64,9 +84,13 @@ export interface Critic {
  */
 export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Critic {
   const shapes = criticShapes(cfg), names = Object.keys(shapes);
-  const predictors = new Map<string, Promise<Session>>(), fitters = new Map<string, Promise<OptimStep>>();
+  const predictors = new Map<string, Promise<Session>>(),
+    fitters = new Map<string, Promise<OptimStep>>();
   const encode = (texts: string[]) => {
-    const seqs = texts.map((x) => ({ promptIds: tokenizer.encode(x).slice(-cfg.maxPositions + 1), ids: [] }));
+    const seqs = texts.map((x) => ({
+      promptIds: tokenizer.encode(x).slice(-cfg.maxPositions + 1),
+      ids: [],
+    }));
     const rows = Math.ceil(texts.length / 4) * 4;
     const longest = Math.max(1, ...seqs.map((s) => s.promptIds.length));
     const p = packSequences(seqs, { rows, seqLen: bucketLength(longest) });

@@ -1,0 +1,292 @@
+/**
+ * The trainer: a short loop over the notebook-steppable parts (collect → update), adding only
+ * configuration, seeded data order, periodic evaluation, JSONL logging, atomic checkpoints with
+ * exact resume, and a progress bar. Every random choice comes from streams seeded by
+ * `config.seed` whose states are checkpointed, so an interrupted and resumed run ends with the
+ * same parameters as an uninterrupted one (on CPU).
+ *
+ * @module
+ */
+import type { TrainerConfig } from "./config.ts";
+import { runPaths } from "./config.ts";
+import { loadEnvironment } from "../envs/registry.ts";
+import type { Environment } from "../envs/types.ts";
+import { loadPolicy, savePolicy, type StoredPolicy } from "../policy/load.ts";
+import { type Policy, withParams } from "../policy/policy.ts";
+import { initTrainState, type TrainState } from "../engine/optim_step.ts";
+import type { ParamStore } from "../model/params.ts";
+import { makeRng, type Rng, shuffled } from "../util/rng.ts";
+import { lrAt } from "./schedule.ts";
+import { updateAgent, type UpdateMetrics } from "./update.ts";
+import {
+  collectCritic,
+  type Collected,
+  collectIndependent,
+  collectMagrpo,
+  type CollectSettings,
+  collectSingle,
+} from "./collect.ts";
+import { createCritic, type Critic, initCriticParams } from "./critic.ts";
+import { rewardStats } from "./rewards.ts";
+import { openJsonl } from "../util/jsonl.ts";
+import {
+  latestCheckpoint,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+import { progress } from "../viz/progress.ts";
+import { UserError } from "../util/errors.ts";
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Continue from the run folder's latest checkpoint (default true when one exists). */
+  resume?: boolean;
+  /** Stop after this step (simulates an interruption; checkpoints as configured). */
+  stopAfter?: number;
+  /** Called with each step's log record. */
+  onStep?: (record: StepRecord) => void;
+  /** No progress bar. */
+  quiet?: boolean;
+}
+
+/** One line of `metrics.jsonl`. */
+export type StepRecord = Record<string, unknown> & { type: "step" | "eval"; step: number };
+
+/** The result of a run. */
+export interface TrainResult {
+  /** Run folder. */
+  dir: string;
+  /** Final optimizer states (one per trained policy; the critic's last, for `critic`). */
+  states: TrainState[];
+  /** Every step record. */
+  records: StepRecord[];
+}
+
+const clone = (p: ParamStore): ParamStore =>
+  Object.fromEntries(
+    Object.entries(p).map((
+      [k, t],
+    ) => [k, { data: Float32Array.from(t.data as Float32Array), dims: t.dims }]),
+  );
+
+function settings(cfg: TrainerConfig, greedy = false): CollectSettings {
+  const [lo, hi] = cfg.rewardClamp ?? [-Infinity, Infinity];
+  return {
+    groupSize: greedy ? 1 : cfg.groupSize,
+    jointMode: cfg.jointMode,
+    crossAggregate: cfg.crossAggregate,
+    turns: cfg.turns,
+    gamma: cfg.gamma,
+    earlyStopThreshold: cfg.earlyStopThreshold,
+    advantage: cfg.advantage,
+    sampling: { ...cfg.sampling, ...(greedy ? { temperature: 0 } : {}) },
+    shape: (r) => Math.min(hi, Math.max(lo, r * cfg.rewardScale + cfg.rewardShift)),
+  };
+}
+
+/** Collects one example with the configured algorithm. */
+function collect(
+  cfg: TrainerConfig,
+  // deno-lint-ignore no-explicit-any
+  env: Environment<any>,
+  example: unknown,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+  critic?: { model: Critic; params: ParamStore },
+): Promise<Collected> {
+  switch (cfg.algorithm) {
+    case "magrpo":
+      return collectMagrpo(env, example, policies, s, rng);
+    case "independent":
+      return collectIndependent(env, example, policies, s, rng);
+    case "grpo_single":
+      return collectSingle(env, example, policies[0], s, rng);
+    case "critic":
+      return collectCritic(env, example, policies, s, rng, critic!);
+  }
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+/**
+ * Trains as `cfg` says; returns the final states and every log record. Writes
+ * `<run>/metrics.jsonl`, `<run>/config.json`, `<run>/checkpoints/step-N/` and, at the end,
+ * each agent as a Hugging Face folder `<run>/agent-i/`.
+ */
+export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const { dir } = runPaths(cfg);
+  const env = await loadEnvironment(cfg.env);
+  const base = await loadPolicy(cfg.model, { ep: cfg.ep });
+  const n = cfg.algorithm === "grpo_single" ? 1 : cfg.agents;
+  if (cfg.algorithm !== "grpo_single" && cfg.agents !== env.numAgents) {
+    throw new UserError(
+      `config.agents is ${cfg.agents} but environment '${env.name}' has ${env.numAgents} agents`,
+    );
+  }
+  let states: TrainState[] = Array.from({ length: n }, () => initTrainState(clone(base.params)));
+  const critic = cfg.algorithm === "critic" ? createCritic(base.cfg, base.tokenizer) : undefined;
+  let criticState = critic
+    ? initTrainState(initCriticParams(base.cfg, base.params, cfg.seed))
+    : undefined;
+  const evalRows = env.rows.slice(0, Math.min(cfg.eval.prompts, env.rows.length));
+  let dataRng = makeRng(`data/${cfg.seed}`), sampleRng = makeRng(`sample/${cfg.seed}`);
+  let order = shuffled(dataRng, env.rows.map((_, i) => i)), cursor = 0, start = 0;
+  const ckptDir = `${dir}/checkpoints`;
+  const latest = opts.resume === false ? undefined : await latestCheckpoint(ckptDir);
+  if (latest) {
+    const ck = await loadCheckpoint(latest);
+    start = ck.step;
+    states = ck.agents.slice(0, n);
+    if (critic) criticState = ck.agents[n];
+    dataRng = makeRng(`data/${cfg.seed}`, ck.rng.data);
+    sampleRng = makeRng(`sample/${cfg.seed}`, ck.rng.sample);
+    ({ order, cursor } = ck.data);
+  } else {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(cfg, null, 2) + "\n");
+  }
+  const log = await openJsonl(`${dir}/metrics.jsonl`);
+  const records: StepRecord[] = [];
+  const emit = (r: StepRecord) => {
+    log.write(r);
+    records.push(r);
+    opts.onStep?.(r);
+  };
+  const policiesOf = (ss: TrainState[]) => ss.map((s) => withParams(base, s.params));
+  const last = Math.min(cfg.steps, opts.stopAfter ?? cfg.steps);
+  const bar = opts.quiet
+    ? undefined
+    : progress({ total: cfg.steps - start, label: `${cfg.algorithm}/${env.name}` });
+  const s = settings(cfg);
+  for (let step = start + 1; step <= last; step++) {
+    const t0 = performance.now();
+    const collected: Collected[] = [];
+    for (let p = 0; p < cfg.promptsPerStep; p++) {
+      if (cursor >= order.length) [order, cursor] = [shuffled(dataRng, order), 0];
+      const example = env.rows[order[cursor++]];
+      const c = critic ? { model: critic, params: criticState!.params } : undefined;
+      collected.push(await collect(cfg, env, example, policiesOf(states), s, sampleRng, c));
+    }
+    const tSample = performance.now();
+    const lr = lrAt(step, { ...cfg.optimizer, totalSteps: cfg.steps });
+    const updates: UpdateMetrics[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await updateAgent(
+        withParams(base, states[i].params),
+        states[i],
+        collected.flatMap((c) => c.samples[i]),
+        {
+          aggregation: cfg.aggregation,
+          lr,
+          loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
+          innerIterations: cfg.innerIterations,
+          maxCompletionLength: cfg.sampling.maxNewTokens,
+          reference: cfg.klBeta > 0 ? base : undefined,
+          adam: cfg.optimizer,
+        },
+      );
+      states[i] = r.state;
+      updates.push(r.metrics);
+    }
+    let criticLoss: number | undefined;
+    if (critic && criticState) {
+      const texts = collected.flatMap((c) => c.criticData!.texts);
+      const targets = collected.flatMap((c) => c.criticData!.targets);
+      ({ state: criticState, loss: criticLoss } = await critic.fit(
+        criticState,
+        texts,
+        targets,
+        lr,
+      ));
+    }
+    const dt = (performance.now() - t0) / 1000;
+    const rs = rewardStats(collected.flatMap((c) => c.breakdowns));
+    const adv = collected.flatMap((c) => c.advantages);
+    const lengths = Array.from(
+      { length: n },
+      (_, i) => collected.flatMap((c) => c.samples[i].map((x) => x.completion.ids.length)),
+    );
+    const tokens = updates.reduce((a, u) => a + u.tokens, 0);
+    const record: StepRecord = {
+      type: "step",
+      step,
+      lr,
+      reward: { mean: rs.mean, std: rs.std, min: rs.min, max: rs.max, levels: rs.levels },
+      turnRewards: collected[0].turnRewards,
+      advantage: { mean: mean(adv), std: std(adv), absMean: mean(adv.map(Math.abs)) },
+      loss: updates.map((u) => u.losses.at(-1)),
+      gradNorm: updates.map((u) => u.gradNorms[0]),
+      kl: updates.map((u) => u.kl ?? null),
+      clipFraction: updates.map((u) => u.clipFraction ?? null),
+      entropy: updates.map((u) => u.negLogp),
+      completionLength: lengths.map((l) => mean(l)),
+      criticLoss: criticLoss ?? null,
+      tokensPerSecond: tokens / dt,
+      seconds: {
+        total: dt,
+        sampling: (tSample - t0) / 1000,
+        update: (performance.now() - tSample) / 1000,
+      },
+    };
+    emit(record);
+    bar?.tick(1, `reward ${rs.mean.toFixed(3)}`);
+    if (cfg.eval.every > 0 && (step % cfg.eval.every === 0 || step === cfg.steps)) {
+      emit(await evaluate(cfg, env, evalRows, policiesOf(states), step));
+    }
+    if ((cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0) || step === last) {
+      await saveCheckpoint(ckptDir, {
+        step,
+        agents: critic ? [...states, criticState!] : states,
+        rng: { data: dataRng.state(), sample: sampleRng.state() },
+        data: { order, cursor },
+        config: cfg,
+      });
+      await pruneCheckpoints(ckptDir, cfg.checkpoint.keep);
+    }
+  }
+  bar?.done();
+  log.close();
+  if (last === cfg.steps) {
+    for (let i = 0; i < n; i++) {
+      await savePolicy({ ...base, params: states[i].params } as StoredPolicy, `${dir}/agent-${i}`);
+    }
+  }
+  return { dir, states: critic ? [...states, criticState!] : states, records };
+}
+
+/**
+ * Evaluation on fixed rows: one (greedy or sampled) joint answer per row and turn, with its own
+ * seeded stream so that evaluating never changes the training run. Reports the mean joint
+ * reward per turn and per reward level.
+ */
+export async function evaluate(
+  cfg: TrainerConfig,
+  // deno-lint-ignore no-explicit-any
+  env: Environment<any>,
+  rows: unknown[],
+  policies: Policy[],
+  step: number,
+): Promise<StepRecord> {
+  const s = settings(cfg, cfg.eval.greedy);
+  if (!cfg.eval.greedy) s.groupSize = 1;
+  const rng = makeRng(`eval/${cfg.seed}/${step}`);
+  const turns: number[][] = [];
+  const all = [];
+  for (const row of rows) {
+    const c = cfg.algorithm === "grpo_single"
+      ? await collectSingle(env, row, policies[0], s, rng)
+      : await collectMagrpo(env, row, policies, { ...s, jointMode: "aligned" }, rng);
+    c.turnRewards.forEach((r, t) => (turns[t] ??= []).push(r));
+    all.push(...c.breakdowns);
+  }
+  const rs = rewardStats(all);
+  return {
+    type: "eval",
+    step,
+    reward: { mean: rs.mean, levels: rs.levels },
+    turnRewards: turns.map(mean),
+  };
+}

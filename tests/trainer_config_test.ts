@@ -1,0 +1,235 @@
+import assert from "node:assert/strict";
+import {
+  configToJson,
+  DEFAULT_CONFIG,
+  describeConfig,
+  loadConfig,
+  runPaths,
+  type TrainerConfig,
+  validateConfig,
+} from "../lib/rl/config.ts";
+import { UserError } from "../lib/util/errors.ts";
+
+/** The message of the UserError thrown by `f`. */
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    assert.ok(err instanceof UserError, `expected a UserError, got ${err}`);
+    return err.message;
+  }
+  throw new Error("expected a UserError, nothing was thrown");
+}
+
+Deno.test("defaults: an empty object gives DEFAULT_CONFIG, with the documented values", () => {
+  const cfg = validateConfig({}, "inline");
+  assert.deepEqual(cfg, DEFAULT_CONFIG);
+  assert.equal(cfg.algorithm, "magrpo");
+  assert.equal(cfg.model, "data/default-model");
+  assert.equal(cfg.agents, 2);
+  assert.equal(cfg.groupSize, 4);
+  assert.equal(cfg.turns, 1);
+  assert.equal(cfg.gamma, 0.9);
+  assert.equal(cfg.earlyStopThreshold, null);
+  assert.deepEqual(cfg.advantage, { baseline: "mean", normalize: false });
+  assert.equal(cfg.aggregation, "sequence_sum");
+  assert.deepEqual([cfg.clipEps, cfg.innerIterations, cfg.klBeta], [0, 1, 0]);
+  assert.deepEqual(cfg.sampling, { maxNewTokens: 32, temperature: 1, topK: 0, topP: 1, stop: [] });
+  assert.equal(cfg.optimizer.lr, 1e-4);
+  assert.equal(cfg.promptsPerStep, 1);
+  assert.equal(cfg.seed, 0);
+  assert.equal(cfg.log.dir, "runs/<name>");
+  assert.ok(!("name" in cfg.log) && !("dataPath" in cfg.env) && !("maxRows" in cfg.env));
+  // the defaults are frozen and the result is a fresh copy
+  assert.throws(() => {
+    (DEFAULT_CONFIG.optimizer as { lr: number }).lr = 1;
+  }, TypeError);
+  validateConfig({}, "inline").sampling.stop.push("\n");
+  assert.deepEqual(DEFAULT_CONFIG.sampling.stop, []);
+});
+
+Deno.test("nested partial objects merge over the defaults", () => {
+  const cfg = validateConfig(
+    {
+      optimizer: { lr: 3e-5 },
+      env: { name: "coding", maxRows: 10 },
+      rewardClamp: [-1, 1],
+      earlyStopThreshold: 0.5,
+      log: { name: "exp1", dataPath: undefined },
+    },
+    "inline",
+  );
+  assert.equal(cfg.optimizer.lr, 3e-5);
+  assert.equal(cfg.optimizer.beta2, 0.999);
+  assert.equal(cfg.optimizer.schedule, "constant");
+  assert.deepEqual(cfg.env, { name: "coding", maxRows: 10 });
+  assert.deepEqual(cfg.rewardClamp, [-1, 1]);
+  assert.equal(cfg.earlyStopThreshold, 0.5);
+  assert.deepEqual(runPaths(cfg), { name: "exp1", dir: "runs/exp1" });
+  assert.deepEqual(runPaths(DEFAULT_CONFIG), {
+    name: "magrpo-toy-seed0",
+    dir: "runs/magrpo-toy-seed0",
+  });
+  // optional keys may be null (= unset)
+  assert.ok(!("maxRows" in validateConfig({ env: { maxRows: null } }, "x").env));
+});
+
+Deno.test("every problem is reported at once, with file, key path, expectation and value", () => {
+  const msg = errorOf(() =>
+    validateConfig(
+      {
+        groupSize: 0,
+        gamma: 1.5,
+        agents: 2.5,
+        algorithm: "mappo",
+        optimizer: { lrr: 0.1, beta1: 1 },
+        sampling: { topP: 0, stop: "END" },
+        advantage: { normalize: "yes" },
+        rewardClamp: [1, -1],
+        eval: 3,
+      },
+      "configs/bad.json",
+    )
+  );
+  const lines = msg.split("\n");
+  assert.equal(lines[0], "configs/bad.json: invalid trainer config (11 problems):");
+  const expectedLines = [
+    'optimizer.lrr: unknown key (did you mean "optimizer.lr"?)',
+    'algorithm: expected one of "magrpo" | "grpo_single" | "independent" | "critic", got "mappo"',
+    "agents: expected an integer ≥ 1, got 2.5",
+    "groupSize: expected an integer ≥ 1, got 0",
+    "gamma: expected a number in [0, 1], got 1.5",
+    'advantage.normalize: expected a boolean, got "yes"',
+    "sampling.topP: expected a number in (0, 1], got 0",
+    'sampling.stop: expected a string[], got "END"',
+    "optimizer.beta1: expected a number in [0, 1), got 1",
+    "rewardClamp: expected min ≤ max, got [1,-1]",
+    "eval: expected an object, got 3",
+  ];
+  for (const e of expectedLines) assert.ok(lines.includes(`  - ${e}`), `missing: ${e}\n${msg}`);
+  assert.equal(lines.length, 1 + expectedLines.length);
+});
+
+Deno.test("unknown keys: suggestions by edit distance, case/underscore-insensitive, across levels", () => {
+  const msg = errorOf(() =>
+    validateConfig(
+      {
+        group_size: 8,
+        lr: 1e-3,
+        Seed: 1,
+        sampling: { temprature: 0.7 },
+        optimizer: { warmup: 10 },
+        zzzzzz: 1,
+      },
+      "run.json",
+    )
+  );
+  assert.match(msg, /- group_size: unknown key \(did you mean "groupSize"\?\)/);
+  assert.match(msg, /- lr: unknown key \(did you mean "optimizer.lr"\?\)/);
+  assert.match(msg, /- Seed: unknown key \(did you mean "seed"\?\)/);
+  assert.match(msg, /- sampling.temprature: unknown key \(did you mean "sampling.temperature"\?\)/);
+  assert.match(msg, /- optimizer.warmup: unknown key \(did you mean "optimizer.warmupSteps"\?\)/);
+  assert.match(msg, /- zzzzzz: unknown key$/m);
+  assert.match(msg, /\(6 problems\)/);
+});
+
+Deno.test("enum values list the allowed ones; non-objects and non-finite numbers are rejected", () => {
+  assert.match(
+    errorOf(() => validateConfig({ aggregation: "token_mean" }, "a.json")),
+    /aggregation: expected one of "sequence_sum" \| "grpo" \| "bnpo" \| "dr_grpo" \| "dapo", got "token_mean"/,
+  );
+  assert.match(errorOf(() => validateConfig([1], "a.json")), /^a\.json: expected a JSON object/);
+  assert.match(errorOf(() => validateConfig(null, "a.json")), /got null/);
+  assert.match(
+    errorOf(() => validateConfig({ klBeta: NaN }, "a.json")),
+    /klBeta: expected a number ≥ 0, got NaN/,
+  );
+  assert.match(
+    errorOf(() => validateConfig({ steps: Infinity }, "a.json")),
+    /steps: expected an integer ≥ 1/,
+  );
+  assert.match(
+    errorOf(() => validateConfig({ model: null }, "a.json")),
+    /model: expected a string, got null/,
+  );
+  assert.match(
+    errorOf(() => validateConfig({ optimizer: { lr: 0 } }, "a.json")),
+    /optimizer\.lr: expected a number > 0, got 0/,
+  );
+});
+
+Deno.test("configToJson: stable key order and round trip", () => {
+  const cfg: TrainerConfig = validateConfig(
+    { seed: 7, env: { maxRows: 3, name: "tldr" }, log: { name: "n" }, groupSize: 2 },
+    "inline",
+  );
+  const json = configToJson(cfg);
+  assert.deepEqual(Object.keys(json).slice(0, 6), [
+    "algorithm",
+    "env",
+    "model",
+    "agents",
+    "ep",
+    "groupSize",
+  ]);
+  assert.deepEqual(Object.keys(json.env as object), ["name", "maxRows"]);
+  assert.deepEqual(Object.keys(json).at(-1), "checkpoint");
+  const text = JSON.stringify(json);
+  assert.deepEqual(validateConfig(JSON.parse(text), "round-trip"), cfg);
+  // same config, keys given in another order → the same JSON text
+  const shuffled = validateConfig(
+    { groupSize: 2, log: { name: "n" }, env: { name: "tldr", maxRows: 3 }, seed: 7 },
+    "inline",
+  );
+  assert.equal(JSON.stringify(configToJson(shuffled)), text);
+});
+
+Deno.test("describeConfig: one Markdown row per leaf key with type, default and meaning", () => {
+  const md = describeConfig();
+  const rows = md.split("\n");
+  assert.equal(rows[0], "| key | type | default | meaning |");
+  const countLeaves = (o: object): number =>
+    Object.values(o).reduce(
+      (n, v) => n + (v && typeof v === "object" && !Array.isArray(v) ? countLeaves(v) : 1),
+      0,
+    );
+  // 3 optional keys have no default value in DEFAULT_CONFIG
+  assert.equal(rows.length - 2, countLeaves(DEFAULT_CONFIG) + 3);
+  assert.ok(rows.includes(
+    "| `groupSize` | integer ≥ 1 | `4` | Completions per prompt and agent (the group size G). |",
+  ));
+  assert.ok(
+    rows.some((r) => r.startsWith('| `jointMode` | "aligned" \\| "cross" | `"aligned"` |')),
+  );
+  assert.ok(rows.some((r) => r.startsWith("| `env.maxRows` | integer ≥ 1 (optional) | (unset) |")));
+  assert.ok(rows.some((r) => r.startsWith("| `optimizer.lr` | number > 0 | `0.0001` |")));
+  assert.ok(rows.some((r) => r.startsWith("| `rewardClamp` | [min, max] or null | `null` |")));
+});
+
+Deno.test("loadConfig: reads a file; missing file and bad JSON name the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = `${dir}/good.json`;
+    await Deno.writeTextFile(good, JSON.stringify({ steps: 5, sampling: { topK: 20 } }));
+    const cfg = await loadConfig(good);
+    assert.deepEqual([cfg.steps, cfg.sampling.topK, cfg.sampling.topP], [5, 20, 1]);
+    const bad = `${dir}/bad.json`;
+    await Deno.writeTextFile(bad, '{"steps": 5,');
+    await assert.rejects(
+      () => loadConfig(bad),
+      (e: Error) => e instanceof UserError && e.message.startsWith(`${bad}: invalid JSON`),
+    );
+    await assert.rejects(
+      () => loadConfig(`${dir}/none.json`),
+      /none\.json: cannot read config \(file not found\)/,
+    );
+    const wrong = `${dir}/wrong.json`;
+    await Deno.writeTextFile(wrong, JSON.stringify({ steps: 0 }));
+    await assert.rejects(
+      () => loadConfig(wrong),
+      new RegExp(`${wrong}: invalid trainer config \\(1 problem\\):\\n  - steps`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
