@@ -34,7 +34,7 @@ await runCli(async () => {
     ep: values.ep,
     groupSize: 8,
     steps,
-    promptsPerStep: 2,
+    promptsPerStep: 4,
     seed,
     sampling: { maxNewTokens: 40, temperature: 1 },
     optimizer: { lr: 3e-4 },
@@ -43,7 +43,7 @@ await runCli(async () => {
     checkpoint: { every: 0, keep: 1 },
   }, "tools/main.ts");
   console.log(
-    `MAGRPO: 2 agents from ${values.model} on the toy cooperative task, G=8, 2 prompts/step, ${steps} steps, seed ${seed}`,
+    `MAGRPO: 2 agents from ${values.model} on the toy cooperative task, G=8, 4 prompts/step, ${steps} steps, seed ${seed}`,
   );
   const result = await train(cfg, {
     resume: false,

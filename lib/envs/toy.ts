@@ -10,6 +10,11 @@
  * - `overlap`: the Jaccard overlap of the two texts' content words is ≥ 0.25 (linear below).
  * `ratio` and `overlap` depend on both texts: the optimum needs both agents.
  *
+ * Every level is scaled by the fluency of the texts it reads (see {@link fluency}: the share of
+ * words that are real words of the corpus' vocabulary and not repeated more than twice), so
+ * that gibberish with the right word counts earns nothing (an early version without it was
+ * "solved" by `"b b b b …"`).
+ *
  * For the independent-learners baseline, `agentReward(i, text, row)` scores what agent i
  * controls alone: its `topic` share plus `short` (agent 1) or a `long` level (agent 2: 10–30
  * words, ramps to 0 at 5 and 45).
@@ -17,6 +22,7 @@
  * @module
  */
 import type { Environment, RewardBreakdown } from "./types.ts";
+import { generateCorpus } from "../data/corpus_grammar.ts";
 
 /** One toy example: a topic phrase and its head noun. */
 export interface ToyRow {
@@ -91,6 +97,36 @@ export function plateau(
   return x >= zeroHi ? 0 : (zeroHi - x) / (zeroHi - hi);
 }
 
+let vocabulary: Set<string> | undefined;
+
+/** The words the default model's corpus uses (generated once from the corpus grammar, seed 0). */
+export function toyVocabulary(): Set<string> {
+  vocabulary ??= new Set(words(generateCorpus(0, 400_000)));
+  return vocabulary;
+}
+
+/**
+ * Fluency of a text in [0, 1]: the share of its words that are vocabulary words, counting each
+ * word at most twice (0 for an empty text).
+ *
+ * @example
+ * ```ts
+ * import { fluency } from "./toy.ts";
+ * fluency("The girl found a feather."); // 1
+ * fluency("b b b b"); // 0
+ * ```
+ */
+export function fluency(text: string): number {
+  const ws = words(text), seen = new Map<string, number>(), vocab = toyVocabulary();
+  let good = 0;
+  for (const w of ws) {
+    const n = (seen.get(w) ?? 0) + 1;
+    seen.set(w, n);
+    if (n <= 2 && vocab.has(w)) good++;
+  }
+  return ws.length === 0 ? 0 : good / ws.length;
+}
+
 /** Jaccard overlap of two texts' content words (0 when both are empty). */
 export function contentJaccard(a: string, b: string): number {
   const sa = new Set(words(a).filter((w) => !STOPWORDS.has(w)));
@@ -116,21 +152,21 @@ const mentions = (text: string, noun: string) =>
 export function toyReward(completions: string[], row: ToyRow): RewardBreakdown {
   const [short = "", long = ""] = completions;
   const n1 = words(short).length, n2 = words(long).length;
+  const q1 = fluency(short), q2 = fluency(long);
   const topic = 0.125 *
-    (Number(mentions(short, row.noun)) + Number(mentions(long, row.noun)));
-  const shortLevel = 0.25 * plateau(n1, 2, 4, 9, 14);
-  const ratio = n1 === 0 ? 0 : 0.25 * plateau(n2 / n1, 1.0, 1.8, 3.5, 5.0);
-  const overlap = 0.25 * Math.min(1, contentJaccard(short, long) / 0.25);
+    (q1 * Number(mentions(short, row.noun)) + q2 * Number(mentions(long, row.noun)));
+  const shortLevel = 0.25 * q1 * plateau(n1, 2, 4, 9, 14);
+  const ratio = n1 === 0 ? 0 : 0.25 * q1 * q2 * plateau(n2 / n1, 1.0, 1.8, 3.5, 5.0);
+  const overlap = 0.25 * q1 * q2 * Math.min(1, contentJaccard(short, long) / 0.25);
   const levels = { topic, short: shortLevel, ratio, overlap };
   return { total: topic + shortLevel + ratio + overlap, levels };
 }
 
 /** What agent `i` controls alone (independent-learners baseline), max 0.375. */
 export function toyAgentReward(i: number, text: string, row: ToyRow): number {
-  const topic = 0.125 * Number(mentions(text, row.noun));
-  const n = words(text).length;
-  return topic +
-    0.25 * (i === 0 ? plateau(n, 2, 4, 9, 14) : plateau(n, 5, 10, 30, 45));
+  const q = fluency(text), n = words(text).length;
+  const topic = 0.125 * q * Number(mentions(text, row.noun));
+  return topic + 0.25 * q * (i === 0 ? plateau(n, 2, 4, 9, 14) : plateau(n, 5, 10, 30, 45));
 }
 
 /** The prompt of agent 1 (short sentence). */
