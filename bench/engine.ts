@@ -10,6 +10,7 @@
  */
 import { input, newGraph } from "../lib/engine/graph.ts";
 import { matmul } from "../lib/engine/ops.ts";
+import { ADAMW_DEFAULTS, adamwGraph } from "../lib/engine/adamw.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
 import { type ExecutionProvider, openSession } from "../lib/engine/runtime.ts";
 import type { TransformerConfig } from "../lib/model/transformer.ts";
@@ -135,10 +136,51 @@ const M10: TransformerConfig = {
   intermediate: 1024,
 };
 
+/** AdamW on `n` parameters: as a graph (one ORT call) and as a plain TypeScript loop. */
+async function adamwCost(n: number) {
+  const g = newGraph("adamw");
+  const p = input(g, "p", [n]), gr = input(g, "g", [n]);
+  const upd = adamwGraph([{ name: "p", param: p, grad: gr, decay: true }], { ...ADAMW_DEFAULTS, maxGradNorm: 0 });
+  const s = await openSession(toOnnx(g, { outputs: { p2: upd.next.p.param, m2: upd.next.p.m, v2: upd.next.p.v } }), { ep });
+  const rng = makeRng("adamw");
+  const data = () => Float32Array.from({ length: n }, () => rng.next() - 0.5);
+  const [pp, gg, mm, vv] = [data(), data(), new Float32Array(n), new Float32Array(n)];
+  const feeds = {
+    p: { data: pp, dims: [n] },
+    g: { data: gg, dims: [n] },
+    "adam_m.p": { data: mm, dims: [n] },
+    "adam_v.p": { data: vv, dims: [n] },
+    lr: { data: Float32Array.of(1e-3), dims: [] },
+    bias1: { data: Float32Array.of(0.1), dims: [] },
+    bias2: { data: Float32Array.of(0.001), dims: [] },
+  };
+  await s.run(feeds);
+  let graphMs = Infinity, loopMs = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    graphMs = Math.min(graphMs, performance.now() - t0);
+    const t1 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const gi = gg[i];
+      mm[i] = 0.9 * mm[i] + 0.1 * gi;
+      vv[i] = 0.999 * vv[i] + 0.001 * gi * gi;
+      pp[i] -= 1e-3 * ((mm[i] / 0.1) / (Math.sqrt(vv[i] / 0.001) + 1e-8) + 0.01 * pp[i]);
+    }
+    loopMs = Math.min(loopMs, performance.now() - t1);
+  }
+  await s.release();
+  console.log(
+    `AdamW on ${(n / 1e6).toFixed(2)}M parameters: graph ${graphMs.toFixed(1)} ms (incl. output copies), ` +
+      `TypeScript loop ${loopMs.toFixed(1)} ms`,
+  );
+}
+
 const peak = await matmulPeak();
 console.log(
   `ORT MatMul peak (2048³ float32, ep ${ep}, best of 5): ${peak.toFixed(1)} GFLOP/s`,
 );
 await trainThroughput("~1M model", M1, peak);
 const r = await trainThroughput("~10M model", M10, peak);
+await adamwCost(countParams(M10));
 console.log(`train-step/peak: ${r.toFixed(2)}`);

@@ -91,6 +91,8 @@ async function create(
   return await ort.InferenceSession.create(model, {
     executionProviders: [ep],
     graphOptimizationLevel: opts.optimization ?? "all",
+    // A provider that may be missing reports through our one-line fallback message instead.
+    ...(ep !== "cpu" ? { logSeverityLevel: 4 as const } : {}),
     executionMode: "sequential",
     interOpNumThreads: 1,
     ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),

@@ -28,6 +28,8 @@ export interface SampleOptions extends ChooseOptions {
   noCache?: boolean;
   /** An explicit stream to draw from (advanced: shared across calls). */
   rng?: Rng;
+  /** Render text prompts with the tokenizer's chat template when it has one (default true). */
+  chatTemplate?: boolean;
 }
 
 /** Why a completion ended. */
@@ -218,16 +220,22 @@ export function sampleTexts(
 ): Promise<Completion[]> {
   return sampleTokens(
     policy,
-    prompts.map((p) => encodePrompt(policy, p)),
+    prompts.map((p) => encodePrompt(policy, p, opts)),
     opts,
   );
 }
 
-/** Token ids of a prompt: BOS (Llama-style models whose tokenizer has one) + the text. */
-export function encodePrompt(policy: Policy, text: string): number[] {
-  const bos = policy.cfg.arch === "llama" ? policy.tokenizer.bosTokenId : undefined;
-  return [
-    ...(bos !== undefined ? [bos] : []),
-    ...policy.tokenizer.encode(text),
-  ];
+/**
+ * Token ids of a prompt. When the tokenizer has a chat template (instruct checkpoints such as
+ * Qwen2.5-Instruct) and `chatTemplate` is not false, the text becomes one user message rendered
+ * by the template, ending with the assistant prompt; otherwise BOS (Llama-style models whose
+ * tokenizer has one) + the text.
+ */
+export function encodePrompt(policy: Policy, text: string, opts: { chatTemplate?: boolean } = {}): number[] {
+  const tok = policy.tokenizer;
+  if (tok.applyChatTemplate && opts.chatTemplate !== false) {
+    return tok.encode(tok.applyChatTemplate([{ role: "user", content: text }]));
+  }
+  const bos = policy.cfg.arch === "llama" ? tok.bosTokenId : undefined;
+  return [...(bos !== undefined ? [bos] : []), ...tok.encode(text)];
 }
