@@ -62,10 +62,6 @@ export type { ParamStore } from "./lib/model/params.ts";
 
 // Checkpoints: safetensors, HF config, HF folders, export.
 export {
-  bf16ToF32,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
   loadSafetensors,
   readSafetensorsHeader,
   SAFETENSORS_DTYPES,
@@ -87,13 +83,15 @@ export {
   configToHf,
   expectedParamShapes,
   GPT2_PREFIX,
-  parseGenerationConfig,
   parseHfConfig,
   SUPPORTED_ARCHS,
   toGraphNames,
   weightPrefix,
 } from "./lib/model/config.ts";
-export type { Activation, Arch, GenerationConfig, ModelConfig } from "./lib/model/config.ts";
+export type { Activation, Arch, ModelConfig } from "./lib/model/config.ts";
+export { parseGenerationConfig } from "./lib/model/generation_config.ts";
+export type { GenerationConfig } from "./lib/model/generation_config.ts";
+export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./lib/model/float_bits.ts";
 export {
   DEFAULT_MAX_SHARD_BYTES,
   loadHfWeights,
@@ -192,12 +190,10 @@ export {
   jointWritingReward,
   maxWritingReward,
   measureWriting,
-  TRANSITION_CATEGORIES,
   transitionCategoriesIn,
   transitionScore,
   twoWriterEnv,
   vocabularyJaccard,
-  WRITING_STOPWORDS,
   writingReward,
 } from "./lib/envs/writing_reward.ts";
 export type {
@@ -206,6 +202,8 @@ export type {
   WritingMeasurements,
   WritingRewardConfig,
 } from "./lib/envs/writing_reward.ts";
+
+export { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "./lib/envs/writing_words.ts";
 
 // Metrics.
 export {

@@ -1,29 +1,13 @@
 // Hugging Face folders: bit-exact round trips (F32, BF16, sharded, GPT-2 prefix) and clear errors.
 import assert from "node:assert/strict";
 import type { ModelConfig } from "../lib/model/config.ts";
-import { initParams } from "../lib/model/params.ts";
-import { byteLevelPolicy, loadPolicy, savePolicy } from "../lib/policy/load.ts";
+import { loadPolicy, savePolicy } from "../lib/policy/load.ts";
 import { sampleTokens } from "../lib/policy/sample.ts";
-import { bf16ToF32, f32ToBf16 } from "../lib/model/safetensors.ts";
+import { bf16ToF32, f32ToBf16 } from "../lib/model/float_bits.ts";
 import { UserError } from "../lib/util/errors.ts";
+import { randomPolicy, tinyConfig } from "./fixtures.ts";
 
-const CFG: ModelConfig = {
-  arch: "qwen2",
-  vocabSize: 258,
-  hidden: 32,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 8,
-  intermediate: 48,
-  maxPositions: 128,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-  activation: "silu",
-  eosTokenIds: [256],
-};
+const CFG = tinyConfig({ intermediate: 48, maxPositions: 128 });
 
 const read = (p: string) => Deno.readFile(p);
 
@@ -37,7 +21,7 @@ async function filesOf(dir: string): Promise<Record<string, Uint8Array>> {
 
 Deno.test("F32 checkpoint: save → load → save is byte-identical and loads the same values", async () => {
   const dir = await Deno.makeTempDir();
-  const p = byteLevelPolicy(CFG, initParams(CFG, { seed: 1 }));
+  const p = randomPolicy(CFG, 1);
   await savePolicy(p, `${dir}/a`);
   const q = await loadPolicy(`${dir}/a`);
   for (const [k, v] of Object.entries(p.params)) {
@@ -64,13 +48,12 @@ Deno.test("F32 checkpoint: save → load → save is byte-identical and loads th
 
 Deno.test("BF16 and sharded checkpoints keep their dtype and layout through a round trip", async () => {
   const dir = await Deno.makeTempDir();
-  const params = initParams(CFG, { seed: 2 });
-  for (const t of Object.values(params)) {
+  const p = randomPolicy(CFG, 2);
+  for (const t of Object.values(p.params)) {
     t.data = bf16ToF32(f32ToBf16(t.data as Float32Array));
   }
-  const p = byteLevelPolicy(CFG, params);
   p.storage.dtypes = Object.fromEntries(
-    Object.keys(params).map((k) => [k, "BF16" as const]),
+    Object.keys(p.params).map((k) => [k, "BF16" as const]),
   );
   await savePolicy(p, `${dir}/a`, { maxShardBytes: 20_000 });
   const files = await filesOf(`${dir}/a`);
@@ -80,7 +63,7 @@ Deno.test("BF16 and sharded checkpoints keep their dtype and layout through a ro
   );
   const q = await loadPolicy(`${dir}/a`);
   assert.ok(Object.values(q.storage.dtypes).every((d) => d === "BF16"));
-  for (const [k, v] of Object.entries(params)) {
+  for (const [k, v] of Object.entries(p.params)) {
     assert.deepEqual(q.params[k].data, v.data, k);
   }
   await savePolicy(q, `${dir}/b`, { maxShardBytes: 20_000 });
@@ -99,7 +82,7 @@ Deno.test("GPT-2 checkpoint with the 'transformer.' prefix loads and saves with 
     activation: "gelu_new",
     ropeTheta: 0,
   };
-  const p = byteLevelPolicy(cfg, initParams(cfg, { seed: 4 }));
+  const p = randomPolicy(cfg, 4);
   p.storage.prefix = "transformer.";
   await savePolicy(p, `${dir}/a`);
   const header = new TextDecoder().decode(
@@ -132,7 +115,7 @@ Deno.test("bad folders give one clear error naming the file and the problem", as
     /nope: model folder not found/,
   );
   const good = `${dir}/good`;
-  await savePolicy(byteLevelPolicy(CFG, initParams(CFG, { seed: 5 })), good);
+  await savePolicy(randomPolicy(CFG, 5), good);
   const copy = async (name: string) => {
     const d = `${dir}/${name}`;
     await Deno.mkdir(d);
@@ -182,7 +165,7 @@ Deno.test("bad folders give one clear error naming the file and the problem", as
   const vocab = await copy("vocab");
   const small = { ...CFG, vocabSize: 200 };
   await savePolicy(
-    byteLevelPolicy(small, initParams(small, { seed: 6 })),
+    randomPolicy(small, 6),
     vocab,
   );
   await expectUserError(() => loadPolicy(vocab), /258.*200|200.*258/);
@@ -192,7 +175,7 @@ Deno.test("bad folders give one clear error naming the file and the problem", as
 Deno.test("tools/logits.ts prints one row of vocab-size logits per position, matching computeLogits", async () => {
   const { computeLogits } = await import("../lib/policy/logits.ts");
   const dir = await Deno.makeTempDir();
-  const p = byteLevelPolicy(CFG, initParams(CFG, { seed: 9 }));
+  const p = randomPolicy(CFG, 9);
   await savePolicy(p, dir);
   const cmd = new Deno.Command(Deno.execPath(), {
     args: [

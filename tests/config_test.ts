@@ -5,10 +5,10 @@ import {
   configToHf,
   expectedParamShapes,
   type ModelConfig,
-  parseGenerationConfig,
   parseHfConfig,
   toGraphNames,
 } from "../lib/model/config.ts";
+import { parseGenerationConfig } from "../lib/model/generation_config.ts";
 import {
   readGenerationConfig,
   readHfConfig,

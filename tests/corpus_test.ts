@@ -23,7 +23,7 @@ import {
   shortPrompt,
 } from "../lib/data/corpus_grammar.ts";
 import { parseMakeCorpusArgs } from "../tools/make_corpus.ts";
-import { WRITING_STOPWORDS } from "../lib/envs/writing_reward.ts";
+import { WRITING_STOPWORDS } from "../lib/envs/writing_words.ts";
 
 /** The recorded settings of the shipped corpus (see data/corpus/README.md). */
 const SHIPPED = {

@@ -3,44 +3,18 @@
 import assert from "node:assert/strict";
 import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
 import type { ModelConfig } from "../lib/model/config.ts";
-import { initParams } from "../lib/model/params.ts";
 import { writeOnnxExport } from "../lib/model/export.ts";
 import { writeHfConfig } from "../lib/model/hf_folder.ts";
-import {
-  BYTE_TOKENIZER_SPEC,
-  byteTokenizer,
-  saveByteBpeTokenizer,
-} from "../lib/policy/byte_tokenizer.ts";
+import { BYTE_TOKENIZER_SPEC, saveByteBpeTokenizer } from "../lib/policy/byte_tokenizer.ts";
 import { computeLogits } from "../lib/policy/logits.ts";
 import { sampleTokens } from "../lib/policy/sample.ts";
 import type { Policy } from "../lib/policy/policy.ts";
+import { randomPolicy, tinyConfig } from "./fixtures.ts";
 
-const BASE: ModelConfig = {
-  arch: "qwen2",
-  vocabSize: 258,
-  hidden: 32,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 8,
-  intermediate: 64,
-  maxPositions: 128,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-  activation: "silu",
-  eosTokenIds: [256],
-  bosTokenId: 256,
-  padTokenId: 257,
-};
+const BASE = tinyConfig({ maxPositions: 128, bosTokenId: 256, padTokenId: 257 });
 
 async function exportAndLoad(cfg: ModelConfig) {
-  const policy: Policy = {
-    cfg,
-    params: initParams(cfg, { seed: 11, std: 0.2 }),
-    tokenizer: byteTokenizer(),
-  };
+  const policy: Policy = randomPolicy(cfg, 11, 0.2);
   const root = await Deno.makeTempDir();
   const dir = `${root}/${cfg.arch}-export`;
   await Deno.mkdir(dir);

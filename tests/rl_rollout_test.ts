@@ -1,8 +1,5 @@
 // Rollouts, collectors and the per-agent update on tiny random policies (structure and numbers).
 import assert from "node:assert/strict";
-import type { ModelConfig } from "../lib/model/config.ts";
-import { initParams } from "../lib/model/params.ts";
-import { byteLevelPolicy } from "../lib/policy/load.ts";
 import type { Policy } from "../lib/policy/policy.ts";
 import { scoreCompletions } from "../lib/policy/score.ts";
 import type { Environment } from "../lib/envs/types.ts";
@@ -18,25 +15,18 @@ import {
 import { updateAgent } from "../lib/rl/update.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { makeRng } from "../lib/util/rng.ts";
+import { randomPolicy, tinyConfig } from "./fixtures.ts";
 
-const CFG: ModelConfig = {
+const CFG = tinyConfig({
   arch: "llama",
-  vocabSize: 258,
-  hidden: 32,
   layers: 1,
   heads: 2,
   kvHeads: 1,
   headDim: 16,
-  intermediate: 64,
-  maxPositions: 256,
-  ropeTheta: 10000,
-  normEps: 1e-6,
   qkvBias: false,
   tieEmbeddings: true,
-  activation: "silu",
-  eosTokenIds: [256],
-};
-const agent = (seed: number): Policy => byteLevelPolicy(CFG, initParams(CFG, { seed, std: 0.3 }));
+});
+const agent = (seed: number): Policy => randomPolicy(CFG, seed, 0.3);
 const SETTINGS: CollectSettings = {
   groupSize: 3,
   jointMode: "aligned",

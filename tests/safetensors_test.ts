@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../lib/model/float_bits.ts";
 import {
-  bf16ToF32,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
   loadSafetensors,
   readSafetensorsHeader,
   saveSafetensors,

@@ -4,34 +4,14 @@ import { argmax, chooseToken, filterThreshold, logSumExp } from "../lib/policy/c
 import { sampleTexts, sampleTokens } from "../lib/policy/sample.ts";
 import type { Policy } from "../lib/policy/policy.ts";
 import type { ModelConfig } from "../lib/model/config.ts";
-import { initParams } from "../lib/model/params.ts";
 import { byteTokenizer } from "../lib/policy/byte_tokenizer.ts";
 import { makeRng } from "../lib/util/rng.ts";
+import { randomPolicy, tinyConfig } from "./fixtures.ts";
 
-const CFG: ModelConfig = {
-  arch: "qwen2",
-  vocabSize: 258,
-  hidden: 32,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 8,
-  intermediate: 64,
-  maxPositions: 256,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-  activation: "silu",
-  eosTokenIds: [256],
-};
+const CFG = tinyConfig();
 
 function policy(cfg: ModelConfig = CFG, seed = 1): Policy {
-  return {
-    cfg,
-    params: initParams(cfg, { seed, std: 0.3 }),
-    tokenizer: byteTokenizer(),
-  };
+  return randomPolicy(cfg, seed, 0.3);
 }
 
 Deno.test("logSumExp, argmax and filter thresholds have known values", () => {
@@ -214,4 +194,19 @@ Deno.test("scoring a sampled completion reproduces the sampler's log-probs", asy
     ) => (worst = Math.max(worst, Math.abs(l - scored[i][k]))));
   });
   assert.ok(worst < 1e-4, `max |Δ| ${worst}`);
+});
+
+Deno.test("prompts go through the tokenizer's chat template when it has one (opt-out: chatTemplate false)", async () => {
+  const { encodePrompt } = await import("../lib/policy/sample.ts");
+  const tok = byteTokenizer();
+  const chat = {
+    ...tok,
+    applyChatTemplate: (ms: { role: string; content: string }[]) =>
+      ms.map((m) => `<${m.role}>${m.content}\n`).join("") + "<assistant>",
+  };
+  const p: Policy = { ...policy(), tokenizer: chat };
+  assert.deepEqual(encodePrompt(p, "hi"), tok.encode("<user>hi\n<assistant>"));
+  assert.deepEqual(encodePrompt(p, "hi", { chatTemplate: false }), tok.encode("hi"));
+  const [c] = await sampleTexts(p, ["hi"], { maxNewTokens: 2, seed: 1 });
+  assert.deepEqual(c.promptIds, tok.encode("<user>hi\n<assistant>"));
 });

@@ -1,35 +1,26 @@
 // The trainer end to end: exact resume (bit-identical parameters), every algorithm runs, the
 // default model learns the toy task with MAGRPO in CI-sized time, clear config errors.
 import assert from "node:assert/strict";
-import type { ModelConfig } from "../lib/model/config.ts";
-import { initParams } from "../lib/model/params.ts";
-import { byteLevelPolicy, savePolicy } from "../lib/policy/load.ts";
+import { savePolicy } from "../lib/policy/load.ts";
 import { type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { readJsonl } from "../lib/util/jsonl.ts";
 import type { TrainState } from "../lib/engine/optim_step.ts";
+import { randomPolicy, tinyConfig } from "./fixtures.ts";
 
-const CFG: ModelConfig = {
+const CFG = tinyConfig({
   arch: "llama",
-  vocabSize: 258,
-  hidden: 32,
   layers: 1,
   heads: 2,
   kvHeads: 1,
   headDim: 16,
-  intermediate: 64,
-  maxPositions: 256,
-  ropeTheta: 10000,
-  normEps: 1e-6,
   qkvBias: false,
   tieEmbeddings: true,
-  activation: "silu",
-  eosTokenIds: [256],
-};
+});
 
 async function tinyModel(): Promise<string> {
   const dir = await Deno.makeTempDir();
-  await savePolicy(byteLevelPolicy(CFG, initParams(CFG, { seed: 3, std: 0.2 })), `${dir}/model`);
+  await savePolicy(randomPolicy(CFG, 3, 0.2), `${dir}/model`);
   return dir;
 }
 
@@ -150,4 +141,16 @@ Deno.test("config errors name the file, the key and what was expected, all at on
       return true;
     },
   );
+});
+
+Deno.test("the example configs in data/configs validate", async () => {
+  const { loadConfig } = await import("../lib/rl/config.ts");
+  let n = 0;
+  for await (const e of Deno.readDir(new URL("../data/configs/", import.meta.url))) {
+    if (!e.name.endsWith(".json")) continue;
+    const cfg = await loadConfig(new URL(`../data/configs/${e.name}`, import.meta.url).pathname);
+    assert.equal(cfg.model, "data/default-model");
+    n++;
+  }
+  assert.ok(n >= 3);
 });

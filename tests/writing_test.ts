@@ -9,13 +9,12 @@ import {
   lowercaseWords,
   maxWritingReward,
   measureWriting,
-  TRANSITION_CATEGORIES,
   transitionCategoriesIn,
   transitionScore,
   vocabularyJaccard,
-  WRITING_STOPWORDS,
   writingReward,
 } from "../lib/envs/writing_reward.ts";
+import { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "../lib/envs/writing_words.ts";
 import {
   loadArxivRows,
   loadTldrRows,

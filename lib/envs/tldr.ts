@@ -10,11 +10,10 @@ import type { AgentHistory, Environment, RewardBreakdown } from "./types.ts";
 import {
   jointWritingReward,
   type RatioBand,
-  TRANSITION_CATEGORIES,
   twoWriterEnv,
-  WRITING_STOPWORDS,
   type WritingRewardConfig,
 } from "./writing_reward.ts";
+import { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "./writing_words.ts";
 
 // Re-exported so that the documented signatures below are complete.
 export type { AgentHistory, Environment, RatioBand, RewardBreakdown, WritingRewardConfig };

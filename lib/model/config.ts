@@ -1,6 +1,7 @@
 /**
  * Hugging Face `config.json` ⇄ one small typed {@link ModelConfig}, for the three decoder-only
- * families this toolkit trains (`llama`, `qwen2`, `gpt2`), plus `generation_config.json`.
+ * families this toolkit trains (`llama`, `qwen2`, `gpt2`), and the strict JSON field readers that
+ * {@link ./generation_config.ts} shares.
  * Parsing is strict: an unknown `model_type` or a missing/ill-typed field is a {@link UserError}
  * naming the file and the field.
  *
@@ -12,7 +13,6 @@ import { paramShapes } from "./params.ts";
 import type { TransformerConfig } from "./transformer.ts";
 
 export type { TransformerConfig, UserError };
-
 /** Supported model families (the HF `model_type`). */
 export type Arch = "llama" | "qwen2" | "gpt2";
 
@@ -40,39 +40,19 @@ export interface ModelConfig extends TransformerConfig {
   padTokenId?: number;
 }
 
-/** Sampling defaults from `generation_config.json` (fields absent there stay absent). */
-export interface GenerationConfig {
-  /** Beginning-of-sequence token. */
-  bosTokenId?: number;
-  /** End-of-sequence tokens. */
-  eosTokenIds?: number[];
-  /** Padding token. */
-  padTokenId?: number;
-  /** Whether to sample (else greedy). */
-  doSample?: boolean;
-  /** Softmax temperature. */
-  temperature?: number;
-  /** Nucleus sampling mass. */
-  topP?: number;
-  /** Top-k cut-off. */
-  topK?: number;
-  /** Default completion length. */
-  maxNewTokens?: number;
-  /** Repetition penalty. */
-  repetitionPenalty?: number;
-}
+/** A parsed JSON object (a config file's top level). */
+export type JsonObject = Record<string, unknown>;
 
-type Json = Record<string, unknown>;
-
-function asObject(json: unknown, file: string): Json {
+/** Checks that parsed JSON is an object (not null, an array or a scalar); throws naming `file`. */
+export function asJsonObject(json: unknown, file: string): JsonObject {
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw new UserError(`${file}: expected a JSON object`);
   }
-  return json as Json;
+  return json as JsonObject;
 }
 
 /** Reads a field that must be a positive integer (or `fallback` when absent and one is given). */
-function int(j: Json, key: string, file: string, fallback?: number): number {
+export function intField(j: JsonObject, key: string, file: string, fallback?: number): number {
   const v = j[key] ?? fallback;
   if (!Number.isSafeInteger(v) || (v as number) <= 0) {
     throw new UserError(
@@ -82,7 +62,8 @@ function int(j: Json, key: string, file: string, fallback?: number): number {
   return v as number;
 }
 
-function num(j: Json, key: string, file: string, fallback: number): number {
+/** Reads a field that must be a finite positive number (or `fallback` when absent). */
+export function numberField(j: JsonObject, key: string, file: string, fallback: number): number {
   const v = j[key] ?? fallback;
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
     throw new UserError(
@@ -92,7 +73,8 @@ function num(j: Json, key: string, file: string, fallback: number): number {
   return v;
 }
 
-function bool(j: Json, key: string, file: string, fallback: boolean): boolean {
+/** Reads a field that must be `true` or `false` (or `fallback` when absent). */
+export function boolField(j: JsonObject, key: string, file: string, fallback: boolean): boolean {
   const v = j[key] ?? fallback;
   if (typeof v !== "boolean") {
     throw new UserError(
@@ -102,7 +84,8 @@ function bool(j: Json, key: string, file: string, fallback: boolean): boolean {
   return v;
 }
 
-function optId(j: Json, key: string, file: string): number | undefined {
+/** Reads an optional token id (an integer >= 0); `undefined` when absent or null. */
+export function tokenIdField(j: JsonObject, key: string, file: string): number | undefined {
   const v = j[key];
   if (v === undefined || v === null) return undefined;
   if (!Number.isSafeInteger(v) || (v as number) < 0) {
@@ -113,7 +96,8 @@ function optId(j: Json, key: string, file: string): number | undefined {
   return v as number;
 }
 
-function ids(j: Json, key: string, file: string): number[] | undefined {
+/** Reads an optional token id or list of them as a list; `undefined` when absent or null. */
+export function tokenIdsField(j: JsonObject, key: string, file: string): number[] | undefined {
   const v = j[key];
   if (v === undefined || v === null) return undefined;
   const list = Array.isArray(v) ? v : [v];
@@ -137,16 +121,16 @@ function activation(name: unknown, key: string, file: string): Activation {
   );
 }
 
-function tokens(j: Json, file: string) {
+function tokens(j: JsonObject, file: string) {
   return {
-    bosTokenId: optId(j, "bos_token_id", file),
-    eosTokenIds: ids(j, "eos_token_id", file) ?? [],
-    padTokenId: optId(j, "pad_token_id", file),
+    bosTokenId: tokenIdField(j, "bos_token_id", file),
+    eosTokenIds: tokenIdsField(j, "eos_token_id", file) ?? [],
+    padTokenId: tokenIdField(j, "pad_token_id", file),
   };
 }
 
 function parseLlamaLike(
-  j: Json,
+  j: JsonObject,
   arch: "llama" | "qwen2",
   file: string,
 ): ModelConfig {
@@ -157,45 +141,45 @@ function parseLlamaLike(
       );
     }
   }
-  const hidden = int(j, "hidden_size", file),
-    heads = int(j, "num_attention_heads", file);
-  const rope = (j.rope_parameters ?? {}) as Json; // transformers v5 moves rope_theta here
+  const hidden = intField(j, "hidden_size", file),
+    heads = intField(j, "num_attention_heads", file);
+  const rope = (j.rope_parameters ?? {}) as JsonObject; // transformers v5 moves rope_theta here
   return {
     arch,
-    vocabSize: int(j, "vocab_size", file),
+    vocabSize: intField(j, "vocab_size", file),
     hidden,
-    layers: int(j, "num_hidden_layers", file),
+    layers: intField(j, "num_hidden_layers", file),
     heads,
-    kvHeads: int(j, "num_key_value_heads", file, heads),
-    headDim: int(
+    kvHeads: intField(j, "num_key_value_heads", file, heads),
+    headDim: intField(
       j,
       "head_dim",
       file,
       hidden % heads === 0 ? hidden / heads : undefined,
     ),
-    intermediate: int(j, "intermediate_size", file),
-    maxPositions: int(j, "max_position_embeddings", file),
-    ropeTheta: num(
+    intermediate: intField(j, "intermediate_size", file),
+    maxPositions: intField(j, "max_position_embeddings", file),
+    ropeTheta: numberField(
       j.rope_theta === undefined ? rope : j,
       "rope_theta",
       file,
       10000,
     ),
-    normEps: num(j, "rms_norm_eps", file, 1e-6),
+    normEps: numberField(j, "rms_norm_eps", file, 1e-6),
     qkvBias: arch === "qwen2",
-    tieEmbeddings: bool(j, "tie_word_embeddings", file, false),
+    tieEmbeddings: boolField(j, "tie_word_embeddings", file, false),
     activation: activation(j.hidden_act ?? "silu", "hidden_act", file),
     ...tokens(j, file),
   };
 }
 
-function parseGpt2(j: Json, file: string): ModelConfig {
+function parseGpt2(j: JsonObject, file: string): ModelConfig {
   if (j.scale_attn_by_inverse_layer_idx === true) {
     throw new UserError(
       `${file}: field 'scale_attn_by_inverse_layer_idx': true is not supported (expected false)`,
     );
   }
-  const hidden = int(j, "n_embd", file), heads = int(j, "n_head", file);
+  const hidden = intField(j, "n_embd", file), heads = intField(j, "n_head", file);
   if (hidden % heads !== 0) {
     throw new UserError(
       `${file}: field 'n_embd' (${hidden}) must be divisible by 'n_head' (${heads})`,
@@ -203,18 +187,18 @@ function parseGpt2(j: Json, file: string): ModelConfig {
   }
   return {
     arch: "gpt2",
-    vocabSize: int(j, "vocab_size", file),
+    vocabSize: intField(j, "vocab_size", file),
     hidden,
-    layers: int(j, "n_layer", file),
+    layers: intField(j, "n_layer", file),
     heads,
     kvHeads: heads,
     headDim: hidden / heads,
-    intermediate: int(j, "n_inner", file, 4 * hidden),
-    maxPositions: int(j, "n_positions", file),
+    intermediate: intField(j, "n_inner", file, 4 * hidden),
+    maxPositions: intField(j, "n_positions", file),
     ropeTheta: 0,
-    normEps: num(j, "layer_norm_epsilon", file, 1e-5),
+    normEps: numberField(j, "layer_norm_epsilon", file, 1e-5),
     qkvBias: true,
-    tieEmbeddings: bool(j, "tie_word_embeddings", file, true),
+    tieEmbeddings: boolField(j, "tie_word_embeddings", file, true),
     activation: activation(
       j.activation_function ?? "gelu_new",
       "activation_function",
@@ -236,7 +220,7 @@ function parseGpt2(j: Json, file: string): ModelConfig {
  * ```
  */
 export function parseHfConfig(json: unknown, file: string): ModelConfig {
-  const j = asObject(json, file);
+  const j = asJsonObject(json, file);
   const type = j.model_type;
   if (type === "llama" || type === "qwen2") {
     return parseLlamaLike(j, type, file);
@@ -306,41 +290,6 @@ export function configToHf(
     ...(cfg.arch === "llama" ? { attention_bias: false, mlp_bias: false } : {}),
     ...common,
   };
-}
-
-/**
- * Parses the JSON of a `generation_config.json` (only the fields the sampler uses).
- */
-export function parseGenerationConfig(
-  json: unknown,
-  file: string,
-): GenerationConfig {
-  const j = asObject(json, file);
-  const out: GenerationConfig = {};
-  const set = <K extends keyof GenerationConfig>(
-    k: K,
-    v: GenerationConfig[K] | undefined,
-  ) => {
-    if (v !== undefined) out[k] = v;
-  };
-  set("bosTokenId", optId(j, "bos_token_id", file));
-  set("eosTokenIds", ids(j, "eos_token_id", file));
-  set("padTokenId", optId(j, "pad_token_id", file));
-  if (j.do_sample !== undefined && j.do_sample !== null) {
-    set("doSample", bool(j, "do_sample", file, false));
-  }
-  const optNum = (
-    key: string,
-  ) => (j[key] === undefined || j[key] === null ? undefined : num(j, key, file, 1));
-  set("temperature", optNum("temperature"));
-  set("topP", optNum("top_p"));
-  set("repetitionPenalty", optNum("repetition_penalty"));
-  const optInt = (
-    key: string,
-  ) => (j[key] === undefined || j[key] === null ? undefined : int(j, key, file));
-  set("topK", j.top_k === 0 ? undefined : optInt("top_k")); // 0 means "no top-k"
-  set("maxNewTokens", optInt("max_new_tokens"));
-  return out;
 }
 
 /** Prefix that HF `GPT2LMHeadModel.save_pretrained` puts before gpt2 body weight names. */

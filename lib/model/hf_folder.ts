@@ -12,12 +12,11 @@ import {
   type Activation,
   type Arch,
   configToHf,
-  type GenerationConfig,
   type ModelConfig,
-  parseGenerationConfig,
   parseHfConfig,
   type TransformerConfig,
 } from "./config.ts";
+import { type GenerationConfig, parseGenerationConfig } from "./generation_config.ts";
 import {
   loadSafetensors,
   type NamedTensor,

@@ -231,7 +231,11 @@ export function sampleTexts(
  * by the template, ending with the assistant prompt; otherwise BOS (Llama-style models whose
  * tokenizer has one) + the text.
  */
-export function encodePrompt(policy: Policy, text: string, opts: { chatTemplate?: boolean } = {}): number[] {
+export function encodePrompt(
+  policy: Policy,
+  text: string,
+  opts: { chatTemplate?: boolean } = {},
+): number[] {
   const tok = policy.tokenizer;
   if (tok.applyChatTemplate && opts.chatTemplate !== false) {
     return tok.encode(tok.applyChatTemplate([{ role: "user", content: text }]));

@@ -1,0 +1,56 @@
+/**
+ * Shared test fixtures: a tiny byte-level model configuration and random policies built on it.
+ *
+ * @module
+ */
+
+import type { ModelConfig } from "../lib/model/config.ts";
+import { initParams } from "../lib/model/params.ts";
+import { byteLevelPolicy, type StoredPolicy } from "../lib/policy/load.ts";
+
+/**
+ * A tiny qwen2 model over the byte vocabulary (256 bytes + 2 specials, EOS 256), with
+ * `overrides` applied on top; every call returns fresh objects.
+ *
+ * @example
+ * ```ts
+ * import { tinyConfig } from "./fixtures.ts";
+ * tinyConfig({ layers: 1 }).layers; // 1
+ * tinyConfig().intermediate; // 64
+ * ```
+ */
+export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
+  return {
+    arch: "qwen2",
+    vocabSize: 258,
+    hidden: 32,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 8,
+    intermediate: 64,
+    maxPositions: 256,
+    ropeTheta: 10000,
+    normEps: 1e-6,
+    qkvBias: true,
+    tieEmbeddings: false,
+    activation: "silu",
+    eosTokenIds: [256],
+    ...overrides,
+  };
+}
+
+/**
+ * A byte-level policy with fresh random weights: `initParams(cfg, { seed, std })` (`std`
+ * defaults to that of {@link initParams}, 0.02).
+ *
+ * @example
+ * ```ts
+ * import { randomPolicy, tinyConfig } from "./fixtures.ts";
+ * const p = randomPolicy(tinyConfig(), 1, 0.3);
+ * p.cfg.vocabSize; // 258
+ * ```
+ */
+export function randomPolicy(cfg: ModelConfig, seed: number, std?: number): StoredPolicy {
+  return byteLevelPolicy(cfg, initParams(cfg, { seed, std }));
+}
