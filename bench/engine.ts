@@ -10,6 +10,12 @@
  */
 import { input, newGraph } from "../lib/engine/graph.ts";
 import { matmul } from "../lib/engine/ops.ts";
+import { grad } from "../lib/engine/grad.ts";
+import type { Tensor } from "../lib/engine/graph.ts";
+import type { HostTensor } from "../lib/engine/runtime.ts";
+import type { Params } from "../lib/model/transformer.ts";
+import { paramShapes } from "../lib/model/params.ts";
+import { policyLossGraph } from "../lib/rl/loss_graph.ts";
 import { ADAMW_DEFAULTS, adamwGraph } from "../lib/engine/adamw.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
 import { type ExecutionProvider, openSession } from "../lib/engine/runtime.ts";
@@ -176,6 +182,39 @@ async function adamwCost(n: number) {
   );
 }
 
+/** The 10M train step without the optimizer: loss + gradients as outputs (what a TS-side AdamW would need). */
+async function gradsOnlyStep(cfg: TransformerConfig): Promise<number> {
+  const [b, t] = [8, 128];
+  const g = newGraph("grads_only");
+  const params: Params = {};
+  for (const [name, dims] of Object.entries(paramShapes(cfg))) params[name] = input(g, name, dims);
+  const { loss } = policyLossGraph(cfg, params, b, t);
+  const names = Object.keys(params);
+  const grads = grad(loss, names.map((n) => params[n]));
+  const outputs: Record<string, Tensor> = { loss };
+  names.forEach((n, i) => (outputs[`grad.${n}`] = grads[i]));
+  const s = await openSession(toOnnx(g, { outputs }), { ep });
+  const batch = randomBatch(cfg.vocabSize, b, t), bt = [b, t];
+  const feeds: Record<string, HostTensor> = {
+    ...initParams(cfg, { seed: 0 }),
+    ids: { data: batch.ids, dims: bt },
+    targets: { data: batch.targets, dims: bt },
+    positions: { data: batch.positions, dims: bt },
+    attn: { data: batch.attn, dims: bt },
+    weights: { data: batch.weights, dims: bt },
+    adv: { data: batch.adv, dims: bt },
+  };
+  await s.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  await s.release();
+  return times.sort((x, y) => x - y)[Math.floor(times.length / 2)];
+}
+
 const peak = await matmulPeak();
 console.log(
   `ORT MatMul peak (2048³ float32, ep ${ep}, best of 5): ${peak.toFixed(1)} GFLOP/s`,
@@ -183,4 +222,7 @@ console.log(
 await trainThroughput("~1M model", M1, peak);
 const r = await trainThroughput("~10M model", M10, peak);
 await adamwCost(countParams(M10));
+console.log(
+  `~10M model: loss + gradients only (no optimizer, gradients copied out): ${(await gradsOnlyStep(M10)).toFixed(1)} ms (median of ${steps})`,
+);
 console.log(`train-step/peak: ${r.toFixed(2)}`);
