@@ -146,8 +146,14 @@ const M10: TransformerConfig = {
 async function adamwCost(n: number) {
   const g = newGraph("adamw");
   const p = input(g, "p", [n]), gr = input(g, "g", [n]);
-  const upd = adamwGraph([{ name: "p", param: p, grad: gr, decay: true }], { ...ADAMW_DEFAULTS, maxGradNorm: 0 });
-  const s = await openSession(toOnnx(g, { outputs: { p2: upd.next.p.param, m2: upd.next.p.m, v2: upd.next.p.v } }), { ep });
+  const upd = adamwGraph([{ name: "p", param: p, grad: gr, decay: true }], {
+    ...ADAMW_DEFAULTS,
+    maxGradNorm: 0,
+  });
+  const s = await openSession(
+    toOnnx(g, { outputs: { p2: upd.next.p.param, m2: upd.next.p.m, v2: upd.next.p.v } }),
+    { ep },
+  );
   const rng = makeRng("adamw");
   const data = () => Float32Array.from({ length: n }, () => rng.next() - 0.5);
   const [pp, gg, mm, vv] = [data(), data(), new Float32Array(n), new Float32Array(n)];
@@ -177,7 +183,9 @@ async function adamwCost(n: number) {
   }
   await s.release();
   console.log(
-    `AdamW on ${(n / 1e6).toFixed(2)}M parameters: graph ${graphMs.toFixed(1)} ms (incl. output copies), ` +
+    `AdamW on ${(n / 1e6).toFixed(2)}M parameters: graph ${
+      graphMs.toFixed(1)
+    } ms (incl. output copies), ` +
       `TypeScript loop ${loopMs.toFixed(1)} ms`,
   );
 }
@@ -223,6 +231,8 @@ await trainThroughput("~1M model", M1, peak);
 const r = await trainThroughput("~10M model", M10, peak);
 await adamwCost(countParams(M10));
 console.log(
-  `~10M model: loss + gradients only (no optimizer, gradients copied out): ${(await gradsOnlyStep(M10)).toFixed(1)} ms (median of ${steps})`,
+  `~10M model: loss + gradients only (no optimizer, gradients copied out): ${
+    (await gradsOnlyStep(M10)).toFixed(1)
+  } ms (median of ${steps})`,
 );
 console.log(`train-step/peak: ${r.toFixed(2)}`);

@@ -53,9 +53,12 @@ for (const algorithm of ["magrpo", "grpo_single"]) {
   const r = await evaluate(cfg, env, env.rows, policies, 0);
   before[algorithm] = (r.reward as { mean: number }).mean;
 }
-const avg = (xs: { reward: { mean: number } }[]) => xs.reduce((a, x) => a + x.reward.mean, 0) / xs.length;
+const avg = (xs: { reward: { mean: number } }[]) =>
+  xs.reduce((a, x) => a + x.reward.mean, 0) / xs.length;
 console.log(
-  `untrained default model, greedy, all ${env.rows.length} topics: two agents ${before.magrpo.toFixed(3)}, ` +
+  `untrained default model, greedy, all ${env.rows.length} topics: two agents ${
+    before.magrpo.toFixed(3)
+  }, ` +
     `one agent writing both parts ${before.grpo_single.toFixed(3)}`,
 );
 console.log(
@@ -69,12 +72,18 @@ for (const algorithm of values.algorithms.split(",") as Algorithm[]) {
     const t0 = performance.now();
     const r = await train(config(algorithm, seed), { quiet: true });
     secs.push((performance.now() - t0) / 1000);
-    const ev = r.records.filter((x) => x.type === "eval").at(-1) as unknown as { reward: { mean: number } };
+    const ev = r.records.filter((x) => x.type === "eval").at(-1) as unknown as {
+      reward: { mean: number };
+    };
     finals.push(ev.reward.mean);
-    const st = r.records.filter((x) => x.type === "step") as unknown as { reward: { mean: number } }[];
+    const st = r.records.filter((x) => x.type === "step") as unknown as {
+      reward: { mean: number };
+    }[];
     firsts.push(avg(st.slice(0, 10)));
     lasts.push(avg(st.slice(-10)));
   }
-  console.log(`| ${algorithm} | ${stats(firsts)} | ${stats(lasts)} | ${stats(finals)} | ${stats(secs)} |`);
+  console.log(
+    `| ${algorithm} | ${stats(firsts)} | ${stats(lasts)} | ${stats(finals)} | ${stats(secs)} |`,
+  );
 }
 await Deno.remove(root, { recursive: true });

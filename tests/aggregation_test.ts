@@ -1,6 +1,6 @@
 // Token aggregation weights, learning-rate schedules, the toy reward and the EP fallback: known values.
 import assert from "node:assert/strict";
-import { AGGREGATIONS, toPgBatch, tokenWeights } from "../lib/rl/aggregation.ts";
+import { AGGREGATIONS, tokenWeights, toPgBatch } from "../lib/rl/aggregation.ts";
 import { packSequences } from "../lib/policy/pack.ts";
 import { lrAt } from "../lib/rl/schedule.ts";
 import { contentJaccard, fluency, plateau, toyAgentReward, toyReward } from "../lib/envs/toy.ts";
@@ -12,7 +12,9 @@ import { UserError } from "../lib/util/errors.ts";
 
 const close = (a: ArrayLike<number>, b: number[]) => {
   assert.equal(a.length, b.length);
-  for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-7, `[${i}] ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < b.length; i++) {
+    assert.ok(Math.abs(a[i] - b[i]) < 1e-7, `[${i}] ${a[i]} vs ${b[i]}`);
+  }
 };
 
 // Two sequences, T = 4: the first has 3 completion tokens, the second 1.
@@ -23,14 +25,26 @@ Deno.test("tokenWeights: the five aggregation modes, computed by hand", () => {
   close(tokenWeights(MASK, 2, 4, "grpo"), [1 / 6, 1 / 6, 1 / 6, 0, 0.5, 0, 0, 0]); // m / (|o_b|·B)
   close(tokenWeights(MASK, 2, 4, "bnpo"), [0.25, 0.25, 0.25, 0, 0.25, 0, 0, 0]); // m / Σm
   close(tokenWeights(MASK, 2, 4, "dapo"), [0.25, 0.25, 0.25, 0, 0.25, 0, 0, 0]);
-  close(tokenWeights(MASK, 2, 4, "dr_grpo", { maxCompletionLength: 10 }), [0.05, 0.05, 0.05, 0, 0.05, 0, 0, 0]);
+  close(tokenWeights(MASK, 2, 4, "dr_grpo", { maxCompletionLength: 10 }), [
+    0.05,
+    0.05,
+    0.05,
+    0,
+    0.05,
+    0,
+    0,
+    0,
+  ]);
   assert.throws(() => tokenWeights(MASK, 2, 4, "dr_grpo"), /maxCompletionLength/);
   assert.throws(() => tokenWeights(MASK, 2, 4, "nope" as never), /unknown aggregation 'nope'/);
   assert.equal(AGGREGATIONS.length, 5);
 });
 
 Deno.test("toPgBatch: sequence advantages broadcast to their tokens; padding rows weigh 0", () => {
-  const packed = packSequences([{ promptIds: [1], ids: [2, 3] }, { promptIds: [4, 5], ids: [6] }], { seqLen: 4, rows: 4 });
+  const packed = packSequences([{ promptIds: [1], ids: [2, 3] }, { promptIds: [4, 5], ids: [6] }], {
+    seqLen: 4,
+    rows: 4,
+  });
   const b = toPgBatch(packed, [2, -1], "sequence_sum");
   close(b.adv.subarray(0, 8), [2, 2, 2, 2, -1, -1, -1, -1]);
   close(b.weights, [0.5, 0.5, 0, 0, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -58,7 +72,12 @@ Deno.test("toy reward: levels computed by hand, fluency gate, per-agent rewards"
   assert.deepEqual(r.levels, { topic: 0.25, short: 0.25, ratio: 0.25, overlap: 0.25 });
   assert.equal(r.total, 1);
   // One agent silent: nothing joint is earned.
-  assert.deepEqual(toyReward([short, ""], row).levels, { topic: 0.125, short: 0.25, ratio: 0, overlap: 0 });
+  assert.deepEqual(toyReward([short, ""], row).levels, {
+    topic: 0.125,
+    short: 0.25,
+    ratio: 0,
+    overlap: 0,
+  });
   assert.equal(toyReward(["", ""], row).total, 0);
   // Gibberish with the right word counts earns nothing.
   assert.equal(toyReward(["b b b b b b", "b b b b b b b b b b b b"], row).total, 0);
