@@ -150,7 +150,7 @@ export type { PgBatch, StepMetrics, TrainStep, TrainStepSpec } from "./lib/rl/tr
 
 export { causalPaddingBias, policyLossGraph } from "./lib/rl/loss_graph.ts";
 export type { LossGraph, LossOptions } from "./lib/rl/loss_graph.ts";
-export { AGGREGATIONS, completionMask, tokenWeights, toPgBatch } from "./lib/rl/aggregation.ts";
+export { AGGREGATIONS, tokenWeights, toPgBatch } from "./lib/rl/aggregation.ts";
 export type { Aggregation } from "./lib/rl/aggregation.ts";
 
 // Utilities.

@@ -54,3 +54,16 @@ export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
 export function randomPolicy(cfg: ModelConfig, seed: number, std?: number): StoredPolicy {
   return byteLevelPolicy(cfg, initParams(cfg, { seed, std }));
 }
+
+/** A one-layer llama-style config (tied head, no q/k/v bias) for fast end-to-end RL tests. */
+export function tinyLlamaConfig(): ModelConfig {
+  return tinyConfig({
+    arch: "llama",
+    layers: 1,
+    heads: 2,
+    kvHeads: 1,
+    headDim: 16,
+    qkvBias: false,
+    tieEmbeddings: true,
+  });
+}

@@ -15,17 +15,9 @@ import {
 import { updateAgent } from "../lib/rl/update.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { makeRng } from "../lib/util/rng.ts";
-import { randomPolicy, tinyConfig } from "./fixtures.ts";
+import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
 
-const CFG = tinyConfig({
-  arch: "llama",
-  layers: 1,
-  heads: 2,
-  kvHeads: 1,
-  headDim: 16,
-  qkvBias: false,
-  tieEmbeddings: true,
-});
+const CFG = tinyLlamaConfig();
 const agent = (seed: number): Policy => randomPolicy(CFG, seed, 0.3);
 const SETTINGS: CollectSettings = {
   groupSize: 3,

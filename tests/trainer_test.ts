@@ -6,17 +6,9 @@ import { type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { readJsonl } from "../lib/util/jsonl.ts";
 import type { TrainState } from "../lib/engine/optim_step.ts";
-import { randomPolicy, tinyConfig } from "./fixtures.ts";
+import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
 
-const CFG = tinyConfig({
-  arch: "llama",
-  layers: 1,
-  heads: 2,
-  kvHeads: 1,
-  headDim: 16,
-  qkvBias: false,
-  tieEmbeddings: true,
-});
+const CFG = tinyLlamaConfig();
 
 async function tinyModel(): Promise<string> {
   const dir = await Deno.makeTempDir();

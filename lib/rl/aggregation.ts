@@ -86,11 +86,6 @@ export function tokenWeights(
   return w;
 }
 
-/** The completion mask of a packed batch: 1 where the target is a completion token. */
-export function completionMask(packed: PackedBatch): Float32Array {
-  return packed.mask;
-}
-
 /**
  * A train batch from packed sequences and one advantage per sequence (broadcast to its
  * tokens), with token weights of the given aggregation.
