@@ -65,10 +65,9 @@ export {
   loadSafetensors,
   readSafetensorsHeader,
   SAFETENSORS_DTYPES,
-  saveSafetensors,
   tensorByteLength,
-  writeFileAtomic,
 } from "./lib/model/safetensors.ts";
+export { saveSafetensors, writeFileAtomic } from "./lib/model/safetensors_write.ts";
 export type {
   HeaderEntry,
   NamedTensor,

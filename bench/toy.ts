@@ -63,11 +63,13 @@ console.log(
 );
 console.log(
   `| algorithm | sampled joint reward, first 10 steps | sampled joint reward, last 10 steps | ` +
+    `cooperative levels (ratio + overlap), last 10 steps | ` +
     `greedy joint reward after training (${env.rows.length} topics) | seconds/run |`,
 );
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- |");
 for (const algorithm of values.algorithms.split(",") as Algorithm[]) {
   const finals: number[] = [], firsts: number[] = [], lasts: number[] = [], secs: number[] = [];
+  const joint: number[] = [];
   for (const seed of seeds) {
     const t0 = performance.now();
     const r = await train(config(algorithm, seed), { quiet: true });
@@ -77,13 +79,15 @@ for (const algorithm of values.algorithms.split(",") as Algorithm[]) {
     };
     finals.push(ev.reward.mean);
     const st = r.records.filter((x) => x.type === "step") as unknown as {
-      reward: { mean: number };
+      reward: { mean: number; levels: Record<string, number> };
     }[];
     firsts.push(avg(st.slice(0, 10)));
     lasts.push(avg(st.slice(-10)));
+    const tail = st.slice(-10);
+    joint.push(tail.reduce((a, x) => a + x.reward.levels.ratio + x.reward.levels.overlap, 0) / tail.length);
   }
   console.log(
-    `| ${algorithm} | ${stats(firsts)} | ${stats(lasts)} | ${stats(finals)} | ${stats(secs)} |`,
+    `| ${algorithm} | ${stats(firsts)} | ${stats(lasts)} | ${stats(joint)} | ${stats(finals)} | ${stats(secs)} |`,
   );
 }
 await Deno.remove(root, { recursive: true });

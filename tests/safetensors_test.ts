@@ -3,9 +3,9 @@ import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../lib/model/float_bit
 import {
   loadSafetensors,
   readSafetensorsHeader,
-  saveSafetensors,
   type TensorMap,
 } from "../lib/model/safetensors.ts";
+import { saveSafetensors } from "../lib/model/safetensors_write.ts";
 import { loadHfWeights, planShards, saveHfWeights } from "../lib/model/hf_folder.ts";
 import { UserError } from "../lib/util/errors.ts";
 

@@ -21,11 +21,10 @@ import {
   loadSafetensors,
   type NamedTensor,
   type SafetensorsDtype,
-  saveSafetensors,
   tensorByteLength,
   type TensorMap,
-  writeFileAtomic,
 } from "./safetensors.ts";
+import { saveSafetensors, writeFileAtomic } from "./safetensors_write.ts";
 
 export type {
   Activation,

@@ -9,12 +9,8 @@
  */
 import type { TrainState } from "../engine/optim_step.ts";
 import type { ParamStore } from "../model/params.ts";
-import {
-  loadSafetensors,
-  saveSafetensors,
-  type TensorMap,
-  writeFileAtomic,
-} from "../model/safetensors.ts";
+import { loadSafetensors, type TensorMap } from "../model/safetensors.ts";
+import { saveSafetensors, writeFileAtomic } from "../model/safetensors_write.ts";
 import type { RngState } from "../util/rng.ts";
 import { toJsonSafe } from "../util/jsonl.ts";
 import { UserError } from "../util/errors.ts";
