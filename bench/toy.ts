@@ -84,10 +84,14 @@ for (const algorithm of values.algorithms.split(",") as Algorithm[]) {
     firsts.push(avg(st.slice(0, 10)));
     lasts.push(avg(st.slice(-10)));
     const tail = st.slice(-10);
-    joint.push(tail.reduce((a, x) => a + x.reward.levels.ratio + x.reward.levels.overlap, 0) / tail.length);
+    joint.push(
+      tail.reduce((a, x) => a + x.reward.levels.ratio + x.reward.levels.overlap, 0) / tail.length,
+    );
   }
   console.log(
-    `| ${algorithm} | ${stats(firsts)} | ${stats(lasts)} | ${stats(joint)} | ${stats(finals)} | ${stats(secs)} |`,
+    `| ${algorithm} | ${stats(firsts)} | ${stats(lasts)} | ${stats(joint)} | ${stats(finals)} | ${
+      stats(secs)
+    } |`,
   );
 }
 await Deno.remove(root, { recursive: true });

@@ -1,14 +1,9 @@
-// Token aggregation weights, learning-rate schedules, the toy reward and the EP fallback: known values.
+// Token aggregation weights, learning-rate schedules, the toy reward: known values.
 import assert from "node:assert/strict";
 import { AGGREGATIONS, tokenWeights, toPgBatch } from "../lib/rl/aggregation.ts";
 import { packSequences } from "../lib/policy/pack.ts";
 import { lrAt } from "../lib/rl/schedule.ts";
 import { contentJaccard, fluency, plateau, toyAgentReward, toyReward } from "../lib/envs/toy.ts";
-import { input, newGraph } from "../lib/engine/graph.ts";
-import { mul } from "../lib/engine/ops.ts";
-import { toOnnx } from "../lib/engine/onnx.ts";
-import { openSession } from "../lib/engine/runtime.ts";
-import { UserError } from "../lib/util/errors.ts";
 
 const close = (a: ArrayLike<number>, b: number[]) => {
   assert.equal(a.length, b.length);
@@ -90,21 +85,4 @@ Deno.test("toy reward: levels computed by hand, fluency gate, per-agent rewards"
   assert.equal(toyAgentReward(1, long, row), 0.375);
   // Non-ASCII text is not in the vocabulary: fluency 0.
   assert.equal(fluency("Ünïcödé wörds ☃"), 0);
-});
-
-Deno.test("an unavailable execution provider falls back to CPU with one clear message", async () => {
-  const g = newGraph();
-  const x = input(g, "x", [2]);
-  const bytes = toOnnx(g, { outputs: { y: mul(x, x) } });
-  const messages: string[] = [];
-  const s = await openSession(bytes, { ep: "cuda", warn: (m) => messages.push(m) });
-  assert.equal(s.ep, "cpu");
-  assert.equal(messages.length, 1);
-  assert.match(messages[0], /execution provider 'cuda' is not available .*falling back to 'cpu'/);
-  const out = await s.run({ x: { data: new Float32Array([2, 3]), dims: [2] } });
-  assert.deepEqual(Array.from(out.y.data as Float32Array), [4, 9]);
-  await assert.rejects(
-    () => openSession(bytes, { ep: "cuda", fallback: false }),
-    (e: Error) => e instanceof UserError && /'cuda' is not available/.test(e.message),
-  );
 });

@@ -9,7 +9,7 @@
  */
 
 import { UserError } from "../util/errors.ts";
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./float_bits.ts";
+import { bf16ToF32, f16ToF32 } from "./float_bits.ts";
 
 /** The dtypes this toolkit reads and writes (`F16`/`BF16` load as fp32 values). */
 export type SafetensorsDtype = "F32" | "F16" | "BF16" | "I32" | "I64";
