@@ -216,7 +216,7 @@ Deno.test("checkVocab and loadTokenizer errors are UserErrors naming the folder"
     assert.ok(e instanceof UserError);
     assert.equal(
       e.message,
-      "models/toy: tokenizer vocabulary (258 ids) exceeds the model's vocab_size (256)",
+      "models/toy/tokenizer.json: tokenizer vocabulary (258 ids) exceeds vocab_size 256 in models/toy/config.json",
     );
     return true;
   });

@@ -34,6 +34,13 @@ await runCli(async () => {
     );
   }
   const policy = await loadPolicy(values.model, { ep: values.ep as "cpu" });
+  const { arch, maxPositions } = policy.cfg;
+  if (arch === "gpt2" && ids.length > maxPositions) {
+    throw new UserError(
+      `--ids has ${ids.length} tokens but ${values.model}/config.json has n_positions ${maxPositions} ` +
+        `(gpt2's learned position table)`,
+    );
+  }
   const flat = await computeLogits(policy, [ids.map(Number)]);
   const v = policy.cfg.vocabSize;
   const rows = Array.from(

@@ -9,8 +9,17 @@
  */
 
 import { UserError } from "../util/errors.ts";
-import { paramShapes } from "./params.ts";
 import type { TransformerConfig } from "./transformer.ts";
+import {
+  asJsonObject,
+  boolField,
+  intField,
+  type JsonObject,
+  numberField,
+  tokenIdField,
+  tokenIdsField,
+} from "./json_fields.ts";
+import { parseRopeScaling, ropeScalingToHf } from "./rope.ts";
 
 export type { TransformerConfig, UserError };
 /** Supported model families (the HF `model_type`). */
@@ -19,8 +28,11 @@ export type Arch = "llama" | "qwen2" | "gpt2";
 /** Supported `model_type` values, as listed in error messages. */
 export const SUPPORTED_ARCHS: readonly Arch[] = ["llama", "qwen2", "gpt2"];
 
-/** MLP activation: `silu` (gated, llama/qwen2), `gelu_new` (tanh approximation, gpt2), `gelu`, `relu`. */
-export type Activation = "silu" | "gelu_new" | "gelu" | "relu";
+/**
+ * MLP activation, the one the graph computes for the family: `silu` (gated SwiGLU, llama/qwen2)
+ * or `gelu_new` (tanh-approximated GELU, gpt2).
+ */
+export type Activation = "silu" | "gelu_new";
 
 /**
  * Everything the model needs to know, in one plain object: the graph's
@@ -40,84 +52,33 @@ export interface ModelConfig extends TransformerConfig {
   padTokenId?: number;
 }
 
-/** A parsed JSON object (a config file's top level). */
-export type JsonObject = Record<string, unknown>;
+export {
+  asJsonObject,
+  boolField,
+  intField,
+  type JsonObject,
+  numberField,
+  tokenIdField,
+  tokenIdsField,
+} from "./json_fields.ts";
 
-/** Checks that parsed JSON is an object (not null, an array or a scalar); throws naming `file`. */
-export function asJsonObject(json: unknown, file: string): JsonObject {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    throw new UserError(`${file}: expected a JSON object`);
-  }
-  return json as JsonObject;
-}
+/**
+ * The activations each family supports, by HF name → ours. Exact (erf) `gelu`, `relu`, … are
+ * rejected: the graph computes SiLU for llama/qwen2 and tanh-GELU for gpt2, and ORT's CPU
+ * `Erf` has no float64 kernel for the reference checks.
+ */
+const ACTIVATIONS: Record<Arch, Record<string, Activation>> = {
+  llama: { silu: "silu", swish: "silu" },
+  qwen2: { silu: "silu", swish: "silu" },
+  gpt2: { gelu_new: "gelu_new", gelu_pytorch_tanh: "gelu_new" },
+};
 
-/** Reads a field that must be a positive integer (or `fallback` when absent and one is given). */
-export function intField(j: JsonObject, key: string, file: string, fallback?: number): number {
-  const v = j[key] ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) {
-    throw new UserError(
-      `${file}: field '${key}' must be a positive integer, got ${JSON.stringify(j[key])}`,
-    );
-  }
-  return v as number;
-}
-
-/** Reads a field that must be a finite positive number (or `fallback` when absent). */
-export function numberField(j: JsonObject, key: string, file: string, fallback: number): number {
-  const v = j[key] ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new UserError(
-      `${file}: field '${key}' must be a positive number, got ${JSON.stringify(j[key])}`,
-    );
-  }
-  return v;
-}
-
-/** Reads a field that must be `true` or `false` (or `fallback` when absent). */
-export function boolField(j: JsonObject, key: string, file: string, fallback: boolean): boolean {
-  const v = j[key] ?? fallback;
-  if (typeof v !== "boolean") {
-    throw new UserError(
-      `${file}: field '${key}' must be true or false, got ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
-}
-
-/** Reads an optional token id (an integer >= 0); `undefined` when absent or null. */
-export function tokenIdField(j: JsonObject, key: string, file: string): number | undefined {
-  const v = j[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new UserError(
-      `${file}: field '${key}' must be a token id (integer >= 0), got ${JSON.stringify(v)}`,
-    );
-  }
-  return v as number;
-}
-
-/** Reads an optional token id or list of them as a list; `undefined` when absent or null. */
-export function tokenIdsField(j: JsonObject, key: string, file: string): number[] | undefined {
-  const v = j[key];
-  if (v === undefined || v === null) return undefined;
-  const list = Array.isArray(v) ? v : [v];
-  if (!list.every((x) => Number.isSafeInteger(x) && x >= 0)) {
-    throw new UserError(
-      `${file}: field '${key}' must be a token id or a list of them, got ${JSON.stringify(v)}`,
-    );
-  }
-  return list as number[];
-}
-
-function activation(name: unknown, key: string, file: string): Activation {
-  if (name === "gelu_pytorch_tanh") return "gelu_new"; // same function
-  if (
-    name === "silu" || name === "gelu_new" || name === "gelu" || name === "relu"
-  ) return name;
+function activation(arch: Arch, name: unknown, key: string, file: string): Activation {
+  const table = ACTIVATIONS[arch];
+  if (typeof name === "string" && Object.hasOwn(table, name)) return table[name];
   throw new UserError(
-    `${file}: field '${key}' must be one of silu, gelu_new, gelu_pytorch_tanh, gelu, relu; got ${
-      JSON.stringify(name)
-    }`,
+    `${file}: field '${key}' is ${JSON.stringify(name)}, which ${arch} models here do not ` +
+      `support (supported: ${Object.keys(table).join(", ")})`,
   );
 }
 
@@ -144,6 +105,17 @@ function parseLlamaLike(
   const hidden = intField(j, "hidden_size", file),
     heads = intField(j, "num_attention_heads", file);
   const rope = (j.rope_parameters ?? {}) as JsonObject; // transformers v5 moves rope_theta here
+  const maxPositions = intField(j, "max_position_embeddings", file);
+  if (j.use_sliding_window === true) {
+    const window = intField(j, "sliding_window", file);
+    if (window < maxPositions) {
+      throw new UserError(
+        `${file}: field 'use_sliding_window': true with 'sliding_window' ${window} < ` +
+          `'max_position_embeddings' ${maxPositions} is not supported (sliding-window attention)`,
+      );
+    }
+  }
+  const ropeScaling = parseRopeScaling(j, file);
   return {
     arch,
     vocabSize: intField(j, "vocab_size", file),
@@ -158,7 +130,7 @@ function parseLlamaLike(
       hidden % heads === 0 ? hidden / heads : undefined,
     ),
     intermediate: intField(j, "intermediate_size", file),
-    maxPositions: intField(j, "max_position_embeddings", file),
+    maxPositions,
     ropeTheta: numberField(
       j.rope_theta === undefined ? rope : j,
       "rope_theta",
@@ -168,7 +140,8 @@ function parseLlamaLike(
     normEps: numberField(j, "rms_norm_eps", file, 1e-6),
     qkvBias: arch === "qwen2",
     tieEmbeddings: boolField(j, "tie_word_embeddings", file, false),
-    activation: activation(j.hidden_act ?? "silu", "hidden_act", file),
+    activation: activation(arch, j.hidden_act ?? "silu", "hidden_act", file),
+    ...(ropeScaling ? { ropeScaling } : {}),
     ...tokens(j, file),
   };
 }
@@ -200,6 +173,7 @@ function parseGpt2(j: JsonObject, file: string): ModelConfig {
     qkvBias: true,
     tieEmbeddings: boolField(j, "tie_word_embeddings", file, true),
     activation: activation(
+      "gpt2",
       j.activation_function ?? "gelu_new",
       "activation_function",
       file,
@@ -283,6 +257,7 @@ export function configToHf(
     intermediate_size: cfg.intermediate,
     max_position_embeddings: cfg.maxPositions,
     rope_theta: cfg.ropeTheta,
+    ...(cfg.ropeScaling ? { rope_scaling: ropeScalingToHf(cfg.ropeScaling) } : {}),
     rms_norm_eps: cfg.normEps,
     hidden_act: cfg.activation,
     tie_word_embeddings: cfg.tieEmbeddings,
@@ -292,132 +267,12 @@ export function configToHf(
   };
 }
 
-/** Prefix that HF `GPT2LMHeadModel.save_pretrained` puts before gpt2 body weight names. */
-export const GPT2_PREFIX = "transformer.";
-
-/**
- * HF parameter names and shapes for a config: the transformer graph's own names
- * ({@link paramShapes}: HF `Linear` weights `[out, in]`, gpt2 `Conv1D` weights `[in, out]`),
- * with gpt2 body names prefixed by `gpt2Prefix`: `""` (the graph and the original openai
- * checkpoints, the default) or `"transformer."` (what HF `save_pretrained` writes).
- *
- * @example
- * ```ts
- * import { expectedParamShapes, parseHfConfig } from "./config.ts";
- * const cfg = parseHfConfig({ model_type: "gpt2", vocab_size: 256, n_embd: 64, n_layer: 1,
- *   n_head: 4, n_positions: 128 }, "config.json");
- * expectedParamShapes(cfg)["h.0.attn.c_attn.weight"]; // [64, 192]
- * expectedParamShapes(cfg, "transformer.")["transformer.wte.weight"]; // [256, 64]
- * ```
- */
-export function expectedParamShapes(
-  cfg: ModelConfig,
-  gpt2Prefix = "",
-): Record<string, number[]> {
-  const shapes = paramShapes(cfg);
-  if (cfg.arch !== "gpt2" || gpt2Prefix === "") return shapes;
-  return Object.fromEntries(
-    Object.entries(shapes).map((
-      [n, s],
-    ) => [n === "lm_head.weight" ? n : gpt2Prefix + n, s]),
-  );
-}
-
-/**
- * Renames checkpoint tensors to the graph's names: strips gpt2's `"transformer."` prefix when
- * the checkpoint uses it (other archs and unprefixed gpt2 names are returned as they are).
- */
-export function toGraphNames<T>(
-  cfg: ModelConfig,
-  tensors: Record<string, T>,
-): Record<string, T> {
-  if (weightPrefix(cfg, Object.keys(tensors)) === "") return tensors;
-  return Object.fromEntries(
-    Object.entries(tensors).map((
-      [n, t],
-    ) => [n.startsWith(GPT2_PREFIX) ? n.slice(GPT2_PREFIX.length) : n, t]),
-  );
-}
-
-/** Buffers some checkpoints carry that are not parameters (causal masks, RoPE tables). */
-const IGNORED = /(^|\.)attn\.(masked_)?bias$|\.rotary_emb\.inv_freq$/;
-
-/**
- * The gpt2 prefix a set of tensor names uses: `"transformer."` when any name starts with it,
- * else `""`. Always `""` for llama/qwen2.
- */
-export function weightPrefix(
-  cfg: ModelConfig,
-  names: Iterable<string>,
-): string {
-  if (cfg.arch !== "gpt2") return "";
-  for (const n of names) if (n.startsWith(GPT2_PREFIX)) return GPT2_PREFIX;
-  return "";
-}
-
-/**
- * Compares checkpoint tensors with {@link expectedParamShapes}: one {@link UserError} per
- * problem (missing name, unexpected name, wrong shape), each naming `file`, the tensor and the
- * expected/actual shape. Mask buffers (`attn.bias`, `attn.masked_bias`, `rotary_emb.inv_freq`)
- * and a redundant `lm_head.weight` of the right shape in a tied model are accepted.
- * An empty list means the weights fit.
- */
-export function checkWeights(
-  cfg: ModelConfig,
-  tensors: Record<string, { shape: readonly number[] }>,
-  file: string,
-): UserError[] {
-  const expected = expectedParamShapes(
-    cfg,
-    weightPrefix(cfg, Object.keys(tensors)),
-  );
-  const errors: UserError[] = [];
-  const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
-  for (const [name, shape] of Object.entries(expected)) {
-    const t = tensors[name];
-    if (!t) {
-      errors.push(
-        new UserError(
-          `${file}: missing tensor '${name}' (expected shape ${fmt(shape)})`,
-        ),
-      );
-    } else if (
-      t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])
-    ) {
-      errors.push(
-        new UserError(
-          `${file}: tensor '${name}' has shape ${fmt(t.shape)}, expected ${fmt(shape)}`,
-        ),
-      );
-    }
-  }
-  for (const [name, t] of Object.entries(tensors)) {
-    if (name in expected || IGNORED.test(name)) continue;
-    const redundantHead = cfg.tieEmbeddings && name === "lm_head.weight" &&
-      fmt(t.shape) === fmt([cfg.vocabSize, cfg.hidden]);
-    if (!redundantHead) {
-      errors.push(
-        new UserError(
-          `${file}: unexpected tensor '${name}' with shape ${fmt(t.shape)}`,
-        ),
-      );
-    }
-  }
-  return errors;
-}
-
-/** Throws one {@link UserError} listing every problem {@link checkWeights} finds (if any). */
-export function assertWeights(
-  cfg: ModelConfig,
-  tensors: Record<string, { shape: readonly number[] }>,
-  file: string,
-): void {
-  const errors = checkWeights(cfg, tensors, file);
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    throw new UserError(
-      `${file}: ${errors.length} problems with the weights:\n` +
-        errors.map((e) => `  ${e.message}`).join("\n"),
-    );
-  }
-}
+export {
+  assertWeights,
+  checkWeights,
+  expectedParamShapes,
+  GPT2_PREFIX,
+  toGraphNames,
+  type WeightFile,
+  weightPrefix,
+} from "./weight_names.ts";

@@ -97,13 +97,46 @@ export async function readHfConfig(dir: string): Promise<ModelConfig> {
   return parseHfConfig(await readJsonFile(path), path);
 }
 
-/** Writes `dir/config.json` from a {@link ModelConfig} (see {@link configToHf}). */
+/**
+ * Writes `dir/config.json` from a {@link ModelConfig} (see {@link configToHf}). With `base` (the
+ * original `config.json` of a loaded checkpoint), our fields are merged over it, so fields this
+ * toolkit does not model (and the original `architectures`) are kept.
+ */
 export async function writeHfConfig(
   dir: string,
   cfg: ModelConfig,
   dtype = "float32",
+  base?: Record<string, unknown>,
 ): Promise<void> {
-  await writeJsonFile(join(dir, "config.json"), configToHf(cfg, dtype));
+  const ours = configToHf(cfg, dtype);
+  const merged = base
+    ? { ...base, ...ours, architectures: base.architectures ?? ours.architectures }
+    : ours;
+  await writeJsonFile(join(dir, "config.json"), merged);
+}
+
+/** HF `torch_dtype` names of the safetensors floating dtypes. */
+export const TORCH_DTYPES: Record<string, string> = {
+  F32: "float32",
+  F16: "float16",
+  BF16: "bfloat16",
+};
+
+/**
+ * Where each tensor of a folder's checkpoint is stored, for error messages: the single
+ * `model.safetensors`, or per tensor its shard (the index file for names it does not list).
+ */
+export async function weightFiles(
+  dir: string,
+): Promise<{ file: string | ((tensor: string) => string); summary: string }> {
+  const single = join(dir, WEIGHTS_FILE);
+  if (await exists(single)) return { file: single, summary: single };
+  const indexPath = join(dir, WEIGHTS_INDEX_FILE);
+  const { weightMap } = await readShardIndex(dir);
+  return {
+    file: (name) => (weightMap[name] ? join(dir, weightMap[name]) : indexPath),
+    summary: indexPath,
+  };
 }
 
 /** Reads `dir/generation_config.json`, or returns `undefined` when the folder has none. */

@@ -159,7 +159,7 @@ export async function writeFileAtomic(
  *
  * @example
  * ```ts
- * import { saveSafetensors } from "./safetensors.ts";
+ * import { saveSafetensors } from "./safetensors_write.ts";
  * await saveSafetensors("out/model.safetensors", {
  *   "model.norm.weight": { dtype: "BF16", shape: [4], data: new Float32Array([1, 1, 1, 1]) },
  * }, { format: "pt" });

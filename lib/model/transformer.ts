@@ -22,6 +22,9 @@ import {
 import { constant } from "../engine/graph.ts";
 import { geluTanh, layerNorm, linear, rmsNorm, silu } from "../engine/nn.ts";
 import { UserError } from "../util/errors.ts";
+import { ropeInvFreq, type RopeScaling } from "./rope.ts";
+
+export type { RopeScaling };
 
 /** The architecture fields the graph needs (a subset of the HF-derived model config). */
 export interface TransformerConfig {
@@ -45,6 +48,8 @@ export interface TransformerConfig {
   maxPositions: number;
   /** Rotary base θ. */
   ropeTheta: number;
+  /** `rope_scaling` of the config (`linear` or `llama3`); absent for plain RoPE. */
+  ropeScaling?: RopeScaling;
   /** Norm epsilon. */
   normEps: number;
   /** Whether q/k/v projections have biases (Qwen2). */
@@ -106,10 +111,7 @@ function rope(x: Tensor, cosT: Tensor, sinT: Tensor): Tensor {
 /** cos and sin tables `[B, 1, 1, T, D]` for the given positions, computed in the graph. */
 function ropeTables(cfg: TransformerConfig, positions: Tensor, dtype: DType) {
   const half = cfg.headDim / 2;
-  const inv = Array.from(
-    { length: half },
-    (_, i) => 1 / cfg.ropeTheta ** ((2 * i) / cfg.headDim),
-  );
+  const inv = ropeInvFreq(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling);
   const invFreq = constant(
     positions.graph,
     typedArray(dtype, inv),
@@ -244,7 +246,19 @@ function gpt2Layer(
  *
  * @example
  * ```ts
- * // see tests/transformer_test.ts and lib/policy/train_step.ts for complete use
+ * import { input, newGraph } from "../engine/graph.ts";
+ * import { paramShapes } from "./params.ts";
+ * import { transformerForward, type TransformerConfig } from "./transformer.ts";
+ * declare const cfg: TransformerConfig;
+ * const g = newGraph("logits");
+ * const params = Object.fromEntries(
+ *   Object.entries(paramShapes(cfg)).map(([n, dims]) => [n, input(g, n, dims)]),
+ * );
+ * const { logits } = transformerForward(cfg, params, {
+ *   ids: input(g, "ids", ["batch", "seq"], "int64"),
+ *   positions: input(g, "positions", ["batch", "seq"], "int64"),
+ *   bias: input(g, "bias", ["batch", 1, "seq", "seq"]),
+ * }); // [batch, seq, vocab]; lib/policy/logits.ts runs exactly this graph
  * ```
  */
 export function transformerForward(

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Rng } from "../util/rng.ts";
+import { UserError } from "../util/errors.ts";
 
 /** How to choose a token. */
 export interface ChooseOptions {
@@ -80,7 +81,20 @@ export function chooseToken(
   opts: ChooseOptions,
   rng: Rng,
 ): { token: number; logprob: number } {
+  for (let i = 0; i < logits.length; i++) {
+    if (Number.isNaN(logits[i])) {
+      throw new UserError(
+        `chooseToken: logit ${i} of ${logits.length} is NaN (the model's weights or inputs ` +
+          `produced NaN; check the checkpoint for NaN/Inf values)`,
+      );
+    }
+  }
   const lse = logSumExp(logits);
+  if (!Number.isFinite(lse)) {
+    throw new UserError(
+      `chooseToken: the log-sum-exp of the ${logits.length} logits is ${lse}, expected a finite value`,
+    );
+  }
   const temp = opts.temperature ?? 1;
   if (temp <= 0) {
     const token = argmax(logits);

@@ -18,6 +18,7 @@ import {
 } from "../engine/runtime.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
+import { UserError } from "../util/errors.ts";
 
 /** Builds the decode model: last-position logits and the new tokens' K/V rows. */
 export function buildDecodeGraph(cfg: TransformerConfig): Uint8Array {
@@ -121,7 +122,10 @@ export async function decodeStep(
 ): Promise<Float32Array> {
   const { batch: b } = cache, t = inp.tokens, p = cache.length;
   if (p + t > cache.maxLen) {
-    throw new Error(`KV cache full: ${p} + ${t} > ${cache.maxLen}`);
+    throw new UserError(
+      `decodeStep: KV cache full: ${p} cached + ${t} new positions exceed its capacity ${cache.maxLen} ` +
+        `(createKvCache maxLen)`,
+    );
   }
   const row = b * cfg.kvHeads * cfg.headDim;
   const kvDims = [p, b, cfg.kvHeads, cfg.headDim];

@@ -6,8 +6,24 @@
  *
  * @module
  */
-import { loadHfWeights, readHfConfig, saveHfWeights, writeHfConfig } from "../model/hf_folder.ts";
-import { assertWeights, type ModelConfig, toGraphNames, weightPrefix } from "../model/config.ts";
+import {
+  loadHfWeights,
+  readGenerationConfig,
+  readJsonFile,
+  saveHfWeights,
+  TORCH_DTYPES,
+  weightFiles,
+  writeHfConfig,
+} from "../model/hf_folder.ts";
+import {
+  asJsonObject,
+  assertWeights,
+  type JsonObject,
+  type ModelConfig,
+  parseHfConfig,
+  toGraphNames,
+  weightPrefix,
+} from "../model/config.ts";
 import type { NamedTensor, SafetensorsDtype, TensorMap } from "../model/safetensors.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
 import { checkVocab, loadTokenizer } from "./tokenizer.ts";
@@ -36,6 +52,8 @@ export interface StorageInfo {
   prefix: string;
   /** Side files (tokenizer, generation config) as bytes, by file name. */
   files: Record<string, Uint8Array>;
+  /** The original `config.json` object; saving merges ours over it, keeping unknown fields. */
+  config?: JsonObject;
 }
 
 /** A policy together with how it is stored on disk. */
@@ -65,9 +83,12 @@ export async function loadPolicy(
     if (err instanceof UserError) throw err;
     throw new UserError(`${dir}: model folder not found`);
   }
-  const cfg = await readHfConfig(dir);
+  const cfgPath = `${dir}/config.json`;
+  const config = asJsonObject(await readJsonFile(cfgPath), cfgPath);
+  const cfg = parseHfConfig(config, cfgPath);
   const raw = await loadHfWeights(dir);
-  assertWeights(cfg, raw, `${dir}/model.safetensors`);
+  const where = await weightFiles(dir);
+  assertWeights(cfg, raw, where.file, where.summary);
   const prefix = weightPrefix(cfg, Object.keys(raw));
   const named = toGraphNames(cfg, raw);
   const params: ParamStore = {}, dtypes: Record<string, SafetensorsDtype> = {};
@@ -78,6 +99,7 @@ export async function loadPolicy(
   }
   const tokenizer = await loadTokenizer(dir);
   checkVocab(tokenizer, cfg, dir);
+  const generation = await readGenerationConfig(dir);
   const files: Record<string, Uint8Array> = {};
   for (const f of SIDE_FILES) {
     try {
@@ -89,7 +111,8 @@ export async function loadPolicy(
     params,
     tokenizer,
     ep: opts.ep,
-    storage: { dtypes, prefix, files },
+    ...(generation ? { generation } : {}),
+    storage: { dtypes, prefix, files, config },
   };
 }
 
@@ -134,13 +157,23 @@ export async function savePolicy(
     tensors[(storage?.prefix ?? "") + name] = t;
   }
   await Deno.mkdir(dir, { recursive: true });
-  await writeHfConfig(dir, policy.cfg as ModelConfig);
+  await writeHfConfig(dir, policy.cfg, torchDtype(tensors), storage?.config);
   await saveHfWeights(dir, tensors, { maxShardBytes: opts.maxShardBytes });
   for (const [name, bytes] of Object.entries(files)) {
     const tmp = `${dir}/${name}.tmp-${Deno.pid}`;
     await Deno.writeFile(tmp, bytes);
     await Deno.rename(tmp, `${dir}/${name}`);
   }
+}
+
+/** The HF `torch_dtype` of a checkpoint: that of most of its values (`float32` when empty). */
+export function torchDtype(tensors: TensorMap): string {
+  const count: Record<string, number> = {};
+  for (const t of Object.values(tensors)) {
+    count[t.dtype] = (count[t.dtype] ?? 0) + t.shape.reduce((a, b) => a * b, 1);
+  }
+  const best = Object.entries(count).sort((a, b) => b[1] - a[1])[0]?.[0] ?? "F32";
+  return TORCH_DTYPES[best] ?? "float32";
 }
 
 /** A fresh policy with random weights and the built-in byte tokenizer (tests, toy tasks). */

@@ -49,6 +49,12 @@ export async function computeLogits(
     );
   }
   const v = policy.cfg.vocabSize;
+  if (policy.cfg.arch === "gpt2" && t > policy.cfg.maxPositions) {
+    throw new UserError(
+      `computeLogits: ${t} tokens exceed the model's ${policy.cfg.maxPositions} learned ` +
+        `positions (n_positions in config.json)`,
+    );
+  }
   for (const s of seqs) {
     for (const id of s) {
       if (!Number.isInteger(id) || id < 0 || id >= v) {

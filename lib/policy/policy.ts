@@ -9,6 +9,9 @@ import type { ModelConfig } from "../model/config.ts";
 import type { ParamStore } from "../model/params.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 import type { ExecutionProvider } from "../engine/runtime.ts";
+import type { GenerationConfig } from "../model/generation_config.ts";
+
+export type { GenerationConfig };
 
 /** A policy: what an agent is. */
 export interface Policy {
@@ -20,6 +23,11 @@ export interface Policy {
   tokenizer: Tokenizer;
   /** Where its sessions run (default `"cpu"`). */
   ep?: ExecutionProvider;
+  /**
+   * Sampling defaults from `generation_config.json` (temperature, top-k, top-p, max new
+   * tokens, do_sample); sampling uses them for options the caller leaves undefined.
+   */
+  generation?: GenerationConfig;
 }
 
 /** A copy of `policy` with other parameters (e.g. after an update); sessions are shared. */

@@ -18,9 +18,15 @@ export interface SampleOptions extends ChooseOptions {
   maxNewTokens?: number;
   /** Completions per prompt: the group size G (default 1). */
   numReturnSequences?: number;
-  /** Strings that end a completion; the text is cut before the first one. */
+  /**
+   * Strings that end a completion: generation stops at the first token whose decoded text
+   * contains one; `text` is cut before the first occurrence, `ids` keep every generated token.
+   */
   stop?: string[];
-  /** Tokens that end a completion (default: the policy's). */
+  /**
+   * Tokens that end a completion (default: the tokenizer's, those of `generation_config.json`
+   * and `config.json`'s `eos_token_id`).
+   */
   eosTokenIds?: number[];
   /** Seed of the sampling stream (default 0); ignored when `rng` is given. */
   seed?: number | string;
@@ -73,14 +79,45 @@ function stepBias(pads: number[], total: number): Float32Array {
 }
 
 /**
+ * The options sampling actually uses: `opts`, with what the caller left undefined taken from
+ * the policy's `generation_config.json` defaults (`temperature`, `top_k`, `top_p`,
+ * `max_new_tokens`; `do_sample: false` means greedy), then the built-in defaults (temperature
+ * 1, no top-k/top-p, 64 new tokens). Explicit options always win.
+ *
+ * @example
+ * ```ts
+ * import { samplingDefaults } from "./sample.ts";
+ * declare const policy: import("./policy.ts").Policy; // generation: { temperature: 0.7 }
+ * samplingDefaults(policy, { topK: 5 }); // { topK: 5, temperature: 0.7, … }
+ * ```
+ */
+export function samplingDefaults(policy: Policy, opts: SampleOptions): SampleOptions {
+  const gen = policy.generation ?? {};
+  return {
+    ...opts,
+    temperature: opts.temperature ?? (gen.doSample === false ? 0 : gen.temperature),
+    topK: opts.topK ?? gen.topK,
+    topP: opts.topP ?? gen.topP,
+    maxNewTokens: opts.maxNewTokens ?? gen.maxNewTokens,
+  };
+}
+
+/** The tokens that end a completion by default: the tokenizer's plus `config.json`'s. */
+export function defaultEosTokenIds(policy: Policy): number[] {
+  return [...new Set([...policy.tokenizer.eosTokenIds, ...policy.cfg.eosTokenIds])];
+}
+
+/**
  * Samples `G = numReturnSequences` completions for each tokenized prompt. Results are
- * prompt-major: index `p·G + g`.
+ * prompt-major: index `p·G + g`. Options left undefined come from the policy's
+ * `generation_config.json` (see {@link samplingDefaults}).
  */
 export async function sampleTokens(
   policy: Policy,
   prompts: number[][],
-  opts: SampleOptions = {},
+  options: SampleOptions = {},
 ): Promise<Completion[]> {
+  const opts = samplingDefaults(policy, options);
   const g = opts.numReturnSequences ?? 1, maxNew = opts.maxNewTokens ?? 64;
   if (!Number.isInteger(g) || g < 1) {
     throw new UserError(`sample: numReturnSequences must be ≥ 1, got ${g}`);
@@ -96,10 +133,11 @@ export async function sampleTokens(
   const b = rows.length, tp = Math.max(...prompts.map((p) => p.length));
   if (tp + maxNew > cfg.maxPositions && cfg.arch === "gpt2") {
     throw new UserError(
-      `sample: prompt (${tp}) + maxNewTokens (${maxNew}) exceeds maxPositions ${cfg.maxPositions}`,
+      `sample: prompt (${tp} tokens) + maxNewTokens (${maxNew}) = ${tp + maxNew} exceeds the ` +
+        `model's ${cfg.maxPositions} positions (n_positions in config.json)`,
     );
   }
-  const eos = new Set(opts.eosTokenIds ?? policy.tokenizer.eosTokenIds);
+  const eos = new Set(opts.eosTokenIds ?? defaultEosTokenIds(policy));
   const padToken = tokenizer.padTokenId ?? [...eos][0] ?? 0;
   const rng = opts.rng ?? makeRng(`sample/${opts.seed ?? 0}`);
   const pads = rows.map((r) => tp - r.ids.length);

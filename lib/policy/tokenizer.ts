@@ -172,8 +172,10 @@ export function checkVocab(
   dir: string,
 ): void {
   if (tokenizer.vocabSize > cfg.vocabSize) {
+    const d = dir.replace(/\/+$/, "");
     throw new UserError(
-      `${dir}: tokenizer vocabulary (${tokenizer.vocabSize} ids) exceeds the model's vocab_size (${cfg.vocabSize})`,
+      `${d}/tokenizer.json: tokenizer vocabulary (${tokenizer.vocabSize} ids) exceeds ` +
+        `vocab_size ${cfg.vocabSize} in ${d}/config.json`,
     );
   }
 }
