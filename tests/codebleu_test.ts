@@ -8,11 +8,8 @@ import {
   splitWhitespace,
   weightedCorpusBleu,
 } from "../lib/metrics/codebleu_bleu.ts";
-import {
-  MAX_DFG_STEPS,
-  normalizeDataFlow,
-  pythonDataFlow,
-} from "../lib/metrics/codebleu_dataflow.ts";
+import { MAX_DFG_STEPS, pythonDataFlow } from "../lib/metrics/codebleu_dataflow.ts";
+import { normalizeDataFlow } from "../lib/metrics/codebleu_dataflow_match.ts";
 import { removeCommentsAndDocstrings, subtreeSexps } from "../lib/metrics/codebleu_syntax.ts";
 import { PYTHON_KEYWORDS } from "../lib/metrics/python_keywords.ts";
 import { pythonParser, withSyntaxTree } from "../lib/metrics/treesitter.ts";
@@ -26,7 +23,7 @@ const close = (actual: number, expected: number, tol: number, what: string) =>
 
 const FOO = "def foo ( x ) :\n    return x";
 
-Deno.test("codebleu: the reference test suite's simple cases", async () => {
+Deno.test("codebleu: the reference test suite's simple cases", () => {
   // [prediction, reference, reference's expected codebleu, [ngram, weighted, syntax, dataflow]]
   const cases: [string, string, number, number[]][] = [
     [FOO, FOO, 1.0, [1, 1, 1, 1]],
@@ -65,7 +62,7 @@ Deno.test("codebleu: the reference test suite's simple cases", async () => {
     ],
   ];
   for (const [prediction, reference, expected, parts] of cases) {
-    const s = await codebleu([reference], [prediction]);
+    const s = codebleu([reference], [prediction]);
     close(
       s.codebleu,
       expected,
@@ -91,8 +88,8 @@ Deno.test("codebleu: the reference test suite's simple cases", async () => {
   }
 });
 
-Deno.test("codebleu: README and HF-space examples, all four components", async () => {
-  const readme = await codebleu([
+Deno.test("codebleu: README and HF-space examples, all four components", () => {
+  const readme = codebleu([
     "def sum ( first , second ) :\n return second + first",
   ], [
     "def add ( a , b ) :\n return a + b",
@@ -113,7 +110,7 @@ Deno.test("codebleu: README and HF-space examples, all four components", async (
     "        return Minion(3, 2)",
     "",
   ].join("\n");
-  const hf = await codebleu([[src]], [
+  const hf = codebleu([[src]], [
     src.replace("AcidicSwampOoze", "AcidSwampOoze"),
   ]);
   close(hf.codebleu, 0.9473264567644872, 1e-12, "codebleu");
@@ -123,17 +120,17 @@ Deno.test("codebleu: README and HF-space examples, all four components", async (
   assert.equal(hf.dataflow_match_score, 1);
 });
 
-Deno.test("codebleu: several references per prediction (reference's input variants)", async () => {
+Deno.test("codebleu: several references per prediction (reference's input variants)", () => {
   const pred = "def foo ( x ) : pass";
-  assert.equal((await codebleu([pred], [pred])).codebleu, 1);
-  assert.equal((await codebleu([[pred]], [pred])).codebleu, 1);
+  assert.equal((codebleu([pred], [pred])).codebleu, 1);
+  assert.equal((codebleu([[pred]], [pred])).codebleu, 1);
   for (
     const refs of [["def bar ( x ) : pass", pred], [
       pred,
       "def bar ( x ) : pass",
     ]]
   ) {
-    const s = await codebleu([refs], [pred]);
+    const s = codebleu([refs], [pred]);
     close(s.codebleu, 0.95, 0.0095, "codebleu"); // reference: approx(0.95, rel=0.01)
     // Weighted recall sums over both references: unigrams (2.8 + 3.0) / (3.0 + 3.0) (only
     // `bar`, weight 0.2, is missed), n ≥ 2: (4 + 6) / 12, (3 + 5) / 10, (2 + 4) / 8.
@@ -147,7 +144,7 @@ Deno.test("codebleu: several references per prediction (reference's input varian
     assert.equal(s.syntax_match_score, 1);
   }
   // Corpus of two predictions: counts are pooled, not averaged.
-  const two = await codebleu([FOO, "def bar ( x ) :\n    return x"], [
+  const two = codebleu([FOO, "def bar ( x ) :\n    return x"], [
     FOO,
     FOO,
   ]);
@@ -255,9 +252,9 @@ Deno.test("removeCommentsAndDocstrings reproduces Python 3.11 tokenize-based str
   }
 });
 
-Deno.test("syntax subtrees are s-expressions of named nodes with children", async () => {
-  const parser = await pythonParser();
-  assert.equal(await pythonParser(), parser); // cached
+Deno.test("syntax subtrees are s-expressions of named nodes with children", () => {
+  const parser = pythonParser();
+  assert.equal(pythonParser(), parser); // loaded once, at import
   assert.deepEqual(withSyntaxTree(parser, "pass", subtreeSexps), [
     "(module (pass_statement))",
     "(pass_statement)",
@@ -268,8 +265,8 @@ Deno.test("syntax subtrees are s-expressions of named nodes with children", asyn
   assert.ok(sexps.includes("(parameters (identifier))"));
 });
 
-Deno.test("data flow: edges, normalization, and the reference's byte-column quirk", async () => {
-  const parser = await pythonParser();
+Deno.test("data flow: edges, normalization, and the reference's byte-column quirk", () => {
+  const parser = pythonParser();
   const flowOf = (code: string) =>
     withSyntaxTree(
       parser,
@@ -290,16 +287,16 @@ Deno.test("data flow: edges, normalization, and the reference's byte-column quir
     { variable: "var_2", relation: "comesFrom", parents: [] },
   ]);
   assert.equal(
-    (await codebleu(["x = 1\ny = x"], ["z = 1\ny = z"])).dataflow_match_score,
+    (codebleu(["x = 1\ny = x"], ["z = 1\ny = z"])).dataflow_match_score,
     1,
   );
   assert.equal(
-    (await codebleu(["x = 1\ny = x"], ["données = 1\ny = données"]))
+    (codebleu(["x = 1\ny = x"], ["données = 1\ny = données"]))
       .dataflow_match_score,
     0.5,
   );
   const unicode = 'def grüß(naïve="ü"):\n    return naïve + "€"';
-  assert.deepEqual(await codebleu([unicode], [unicode]), {
+  assert.deepEqual(codebleu([unicode], [unicode]), {
     codebleu: 1,
     ngram_match_score: 1,
     weighted_ngram_match_score: 1,
@@ -308,8 +305,8 @@ Deno.test("data flow: edges, normalization, and the reference's byte-column quir
   });
 });
 
-Deno.test("data flow: loops are walked twice; runaway nesting is cut off", async () => {
-  const parser = await pythonParser();
+Deno.test("data flow: loops are walked twice; runaway nesting is cut off", () => {
+  const parser = pythonParser();
   const code = "s = 0\nfor i in range(n):\n    s = s + i";
   const flow = withSyntaxTree(
     parser,
@@ -335,9 +332,27 @@ Deno.test("data flow: loops are walked twice; runaway nesting is cut off", async
   assert.ok(performance.now() - t0 < 20_000 && MAX_DFG_STEPS > 0);
 });
 
-Deno.test("codebleu: empty predictions and references", async () => {
+Deno.test("codebleu is synchronous: a plain object with exactly the five scores", () => {
+  const s = codebleu(["def bar ( x ) :\n    return x"], [FOO]);
+  assert.ok(!(s instanceof Promise), "codebleu must not return a Promise");
+  assert.equal(typeof (s as unknown as { then?: unknown }).then, "undefined");
+  assert.deepEqual(Object.keys(s).sort(), [
+    "codebleu",
+    "dataflow_match_score",
+    "ngram_match_score",
+    "syntax_match_score",
+    "weighted_ngram_match_score",
+  ]);
+  // BLEU 1/sqrt(2) (unigram..4-gram precisions 8/9, 6/8, 5/7, 4/6 → reference value), syntax 1,
+  // data flow 1: 0.25·(0.7071 + 0.7194 + 1 + 1) ≈ 0.8566 (the issue's 0.85 ± 0.01).
+  close(s.codebleu, 0.8566, 0.0001, "codebleu");
+  assert.equal(s.syntax_match_score, 1);
+  assert.equal(s.dataflow_match_score, 1);
+});
+
+Deno.test("codebleu: empty predictions and references", () => {
   // Empty prediction: no n-grams, "(module)" matches no reference subtree, data flow 0 → counted 1.
-  const emptyPred = await codebleu([FOO], [""]);
+  const emptyPred = codebleu([FOO], [""]);
   assert.deepEqual(emptyPred, {
     codebleu: 0.25,
     ngram_match_score: 0,
@@ -345,13 +360,13 @@ Deno.test("codebleu: empty predictions and references", async () => {
     syntax_match_score: 0,
     dataflow_match_score: 0,
   });
-  assert.equal((await codebleu([""], [FOO])).codebleu, 0.25);
+  assert.equal((codebleu([""], [FOO])).codebleu, 0.25);
   // Both empty: the only reference subtree "(module)" matches → syntax 1.
-  assert.equal((await codebleu(["  \n"], [""])).codebleu, 0.5);
+  assert.equal((codebleu(["  \n"], [""])).codebleu, 0.5);
 });
 
-Deno.test("codebleu: bad input raises UserError naming the problem", async () => {
-  await assert.rejects(
+Deno.test("codebleu: bad input raises UserError naming the problem", () => {
+  assert.throws(
     () => codebleu(["def f(): pass"], ["a", "b"]),
     (e: unknown) => {
       assert.ok(e instanceof UserError);
@@ -359,17 +374,17 @@ Deno.test("codebleu: bad input raises UserError naming the problem", async () =>
       return true;
     },
   );
-  await assert.rejects(() => codebleu(["x"], ["x"], "java"), (e: unknown) => {
+  assert.throws(() => codebleu(["x"], ["x"], "java"), (e: unknown) => {
     assert.ok(e instanceof UserError);
     assert.match(e.message, /"java" is not supported; supported: python/);
     return true;
   });
-  await assert.rejects(() => codebleu([], []), /at least one prediction/);
-  await assert.rejects(
+  assert.throws(() => codebleu([], []), /at least one prediction/);
+  assert.throws(
     () => codebleu([[]], ["x"]),
     /references\[0\] must be a string or a non-empty array/,
   );
-  await assert.rejects(
+  assert.throws(
     () => codebleu(["x"], [3 as unknown as string]),
     /'predictions' must be an array of strings/,
   );

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { HumanEvalProblem } from "../lib/envs/datasets.ts";
 import type { ModelConfig } from "../lib/model/config.ts";
 import { initParams } from "../lib/model/params.ts";
 import { byteLevelPolicy, type StoredPolicy } from "../lib/policy/load.ts";
@@ -67,3 +68,15 @@ export function tinyLlamaConfig(): ModelConfig {
     tieEmbeddings: true,
   });
 }
+
+/** A small HumanEval-format problem (sum of squares, four asserts) for coding tests. */
+export const SUM_SQ: HumanEvalProblem = {
+  task_id: "demo/sum_sq",
+  prompt:
+    'from typing import List\n\n\ndef sum_sq(nums: List[int]) -> int:\n    """Sum of the squares."""\n',
+  canonical_solution: "    return sum(x * x for x in nums)\n",
+  test:
+    "\n\ndef check(candidate):\n    assert candidate([1, 2]) == 5\n    assert candidate([]) == 0\n" +
+    "    assert candidate([3]) == 9\n    assert candidate([-1, 1]) == 2\n",
+  entry_point: "sum_sq",
+};

@@ -5,22 +5,11 @@ import { createLimiter, mapLimit } from "../lib/sandbox/pool.ts";
 import { runChecks } from "../lib/sandbox/checks.ts";
 import { UserError } from "../lib/util/errors.ts";
 
-const MARGIN_MS = 1500; // process start + kill + stream drain, generous for slow CI
-
 /** Sandboxed interpreters still alive (their command line carries the wrapper source). */
 async function leftoverSandboxes(): Promise<number> {
   const out = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
   return new TextDecoder().decode(out.stdout).split("\n")
     .filter((l) => l.includes("SANDBOX_") && l.includes("-P -s -S")).length;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("sandbox: detects interpreter and layers", async () => {
@@ -61,145 +50,6 @@ Deno.test("sandbox: exceptions, exit codes and closed stdin are errors", async (
   assert.match(inp.reason, /EOFError/);
 });
 
-Deno.test("sandbox: infinite loops end at the wall-clock limit (Python and C level)", async () => {
-  const [py, c] = await Promise.all([
-    runPython(
-      "while True:\n    try:\n        pass\n    except BaseException:\n        pass",
-      { timeoutMs: 800 },
-    ),
-    runPython("import math\nmath.factorial(10**8)", { timeoutMs: 800 }),
-  ]);
-  for (const r of [py, c]) {
-    assert.equal(r.ok, false);
-    assert.equal(r.status, "timeout");
-    assert.equal(r.reason, "wall-clock timeout after 800 ms");
-    assert.ok(
-      r.durationMs >= 800 && r.durationMs < 800 + MARGIN_MS,
-      `took ${r.durationMs} ms`,
-    );
-  }
-  assert.equal(await leftoverSandboxes(), 0);
-});
-
-Deno.test("sandbox: idle timeout kills a silent program", async () => {
-  const r = await runPython(
-    "print('start', flush=True)\nimport time\ntime.sleep(30)",
-    {
-      timeoutMs: 20_000,
-      idleTimeoutMs: 400,
-    },
-  );
-  assert.equal(r.status, "timeout");
-  assert.equal(r.reason, "no output for 400 ms");
-  assert.equal(r.stdout, "start\n");
-  assert.ok(r.durationMs < 400 + MARGIN_MS);
-});
-
-Deno.test("sandbox: fork bomb, subprocess, kill and ctypes are blocked, nothing left behind", async () => {
-  const [bomb, sub, kill, ct, limit] = await Promise.all([
-    runPython("import os\nwhile True:\n    os.fork()", { timeoutMs: 3000 }),
-    runPython("import subprocess\nsubprocess.run(['sleep', '100'])", {
-      timeoutMs: 3000,
-    }),
-    runPython("import os\nos.kill(os.getppid(), 9)", { timeoutMs: 3000 }),
-    runPython("import ctypes", { timeoutMs: 3000 }),
-    runPython(
-      "import resource\nresource.setrlimit(resource.RLIMIT_AS, (-1, -1))",
-    ),
-  ]);
-  assert.equal(bomb.status, "blocked");
-  assert.equal(bomb.reason, "blocked: os.fork is not allowed in the sandbox");
-  assert.equal(sub.status, "blocked");
-  assert.match(sub.reason, /_posixsubprocess/);
-  assert.equal(kill.status, "blocked");
-  assert.equal(kill.reason, "blocked: os.kill is not allowed in the sandbox");
-  assert.equal(ct.reason, "blocked: import module 'ctypes'");
-  assert.equal(
-    limit.reason,
-    "blocked: resource.setrlimit is not allowed in the sandbox",
-  );
-  for (const r of [bomb, sub, kill, ct, limit]) assert.ok(r.durationMs < 3000);
-  assert.equal(await leftoverSandboxes(), 0);
-});
-
-Deno.test("sandbox: memory bombs fail with status memory", async () => {
-  const [big, grow] = await Promise.all([
-    runPython("x = bytearray(2 * 1024**3)", { memoryMb: 256 }),
-    runPython("xs = []\nwhile True:\n    xs.append('x' * 10**6)", {
-      memoryMb: 256,
-      timeoutMs: 10_000,
-    }),
-  ]);
-  for (const r of [big, grow]) {
-    assert.equal(r.status, "memory");
-    assert.equal(r.reason, "memory limit exceeded (MemoryError)");
-  }
-});
-
-Deno.test("sandbox: huge print is cut at the cap and killed", async () => {
-  const r = await runPython("while True:\n    print('x' * 1000)", {
-    maxOutputBytes: 50_000,
-    timeoutMs: 5000,
-  });
-  assert.equal(r.status, "output_limit");
-  assert.equal(r.reason, "stdout exceeded 50000 bytes");
-  assert.equal(r.stdout.length, 50_000);
-  assert.ok(r.durationMs < 5000);
-  const err = await runPython(
-    "import sys\nwhile True:\n    sys.stderr.write('e' * 1000)",
-    {
-      maxOutputBytes: 20_000,
-    },
-  );
-  assert.equal(err.status, "output_limit");
-  assert.equal(err.reason, "stderr exceeded 20000 bytes");
-});
-
-Deno.test("sandbox: files only inside the fresh working directory, which is removed", async () => {
-  const outside = `${Deno.env.get("TMPDIR") ?? "/tmp"}/magrpo-escape-${crypto.randomUUID()}.txt`;
-  const [escape, inside, read, big] = await Promise.all([
-    runPython(`open(${JSON.stringify(outside)}, "w").write("x")`),
-    runPython(
-      "import os\nopen('a.txt', 'w').write('hi')\nprint(open('a.txt').read(), os.getcwd())",
-    ),
-    runPython("print(open('/etc/passwd').read())"),
-    runPython(
-      "f = open('big', 'wb')\nfor _ in range(40):\n    f.write(b'x' * 10**6)",
-      { fileSizeMb: 4 },
-    ),
-  ]);
-  assert.equal(escape.status, "blocked");
-  assert.match(
-    escape.reason,
-    /^blocked: open for writing path '.*' is outside the allowed directory$/,
-  );
-  assert.equal(await exists(outside), false);
-  assert.equal(inside.status, "ok");
-  const [text, cwd] = inside.stdout.trim().split(" ");
-  assert.equal(text, "hi");
-  assert.match(cwd, /magrpo-sandbox-/);
-  assert.equal(await exists(cwd), false, "working directory must be deleted");
-  assert.equal(read.status, "blocked");
-  assert.equal(
-    read.reason,
-    "blocked: open path '/etc/passwd' is outside the allowed directory",
-  );
-  assert.equal(big.status, "error");
-  assert.match(big.reason, /File too large/);
-});
-
-Deno.test("sandbox: sockets are blocked", async () => {
-  const r = await runPython(
-    "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 9))",
-    { timeoutMs: 3000 },
-  );
-  assert.equal(r.status, "blocked");
-  assert.equal(
-    r.reason,
-    "blocked: socket.__new__ is not allowed in the sandbox",
-  );
-});
-
 Deno.test("sandbox: bad options and code are UserErrors", async () => {
   await assert.rejects(() => runPython("pass", { timeoutMs: -1 }), UserError);
   await assert.rejects(
@@ -210,6 +60,14 @@ Deno.test("sandbox: bad options and code are UserErrors", async () => {
   await assert.rejects(
     () => runPython("pass", { python: "no-such-python-xyz" }),
     UserError,
+  );
+  await assert.rejects(
+    () => runPython("pass", { tmpDir: "/no/such/dir-xyz" }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.message.startsWith(
+        "runPython: cannot make a working directory in '/no/such/dir-xyz' (option 'tmpDir'): ",
+      ),
   );
 });
 
@@ -316,6 +174,7 @@ Deno.test("checks: timeouts per assert, C-level hangs restart, stop after 3 time
   assert.equal(statuses(all), "timeout,timeout,timeout,skipped");
   assert.equal(all.timeouts, 3);
   assert.equal(all.tests[3].error, "not run: 3 tests timed out");
+  assert.equal(await leftoverSandboxes(), 0); // hard-killed processes are gone too
 });
 
 Deno.test("checks: os._exit, __eq__ tricks, load errors, missing entry point, bad tests", async () => {

@@ -1,7 +1,8 @@
-// The writing environments (TLDR, arXiv): every reward level by hand, gates, edge cases, data.
+// The writing rewards (TLDR, arXiv): every reward level by hand, gates, edge cases, config checks.
+// Environments, per-agent rewards, datasets and loaders: tests/env_writing_test.ts.
 import assert from "node:assert/strict";
-import { ARXIV_REWARD_CONFIG, arxivEnv, arxivReward } from "../lib/envs/arxiv.ts";
-import { TLDR_REWARD_CONFIG, tldrEnv, tldrReward } from "../lib/envs/tldr.ts";
+import { ARXIV_REWARD_CONFIG, arxivReward } from "../lib/envs/arxiv.ts";
+import { TLDR_REWARD_CONFIG, tldrReward } from "../lib/envs/tldr.ts";
 import {
   bandScore,
   countCodePoints,
@@ -12,16 +13,10 @@ import {
   transitionCategoriesIn,
   transitionScore,
   vocabularyJaccard,
+  writingPaperMetrics,
   writingReward,
 } from "../lib/envs/writing_reward.ts";
 import { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "../lib/envs/writing_words.ts";
-import {
-  loadArxivRows,
-  loadTldrRows,
-  parseArxivRows,
-  parseTldrJsonl,
-} from "../lib/envs/writing_data.ts";
-import { UserError } from "../lib/util/errors.ts";
 
 const close = (a: number, b: number, what = "") =>
   assert.ok(Math.abs(a - b) < 1e-12, `${what}: got ${a}, expected ${b}`);
@@ -128,7 +123,7 @@ Deno.test("TLDR L1 gate: token counts in [8, 256] for both, else 0 and stop", ()
   const seven = text(consonantWords(7, "b"));
   const eight = text(consonantWords(8, "b"));
   const long = text(consonantWords(20, "c"));
-  const zero = { tokens: 0, lengthRatio: 0, uniqueWords: 0, style: 0 };
+  const zero = { tokens: 0, lengthRatio: 0, uniqueWords: 0, transitions: 0, overlap: 0 };
   assert.deepEqual(tldrReward([seven, long]), { total: 0, levels: zero });
   assert.deepEqual(tldrReward([eight, text(consonantWords(257, "c"))]), {
     total: 0,
@@ -153,7 +148,8 @@ Deno.test("TLDR L2: ramps and gate on ρ = chars(c2)/chars(c1)", () => {
   const r1 = tldrReward([c1, `${c1} ${"m".repeat(13)}`]);
   close(r1.levels.lengthRatio, 0.5, "ρ = 1.35 → (1.35 − 1.1)/0.5");
   assert.equal(r1.levels.uniqueWords, 0);
-  assert.equal(r1.levels.style, 0);
+  assert.equal(r1.levels.transitions, 0);
+  assert.equal(r1.levels.overlap, 0);
   close(r1.total, 1.0);
   // ρ = 164/40 = 4.1 → 1 − (4.1 − 3.2)/1.8 = 0.5 (u = 9/8 again stops at L3).
   const r2 = tldrReward([c1, `${c1} ${"m".repeat(123)}`]);
@@ -167,7 +163,7 @@ Deno.test("TLDR L2: ramps and gate on ρ = chars(c2)/chars(c1)", () => {
   assert.equal(countCodePoints(c2), 44);
   assert.deepEqual(tldrReward([c1, c2]), {
     total: 1,
-    levels: { tokens: 0.5, lengthRatio: 0, uniqueWords: 0.5, style: 0 },
+    levels: { tokens: 0.5, lengthRatio: 0, uniqueWords: 0.5, transitions: 0, overlap: 0 },
   });
 });
 
@@ -178,20 +174,22 @@ Deno.test("TLDR L3 ramp and L4 Jaccard term by hand", () => {
   const r = tldrReward([c1, text(consonantWords(33, "c"))]);
   close(r.levels.lengthRatio, 1);
   close(r.levels.uniqueWords, 0.25, "u = 1.65");
-  assert.equal(r.levels.style, 0);
+  assert.equal(r.levels.transitions, 0);
+  assert.equal(r.levels.overlap, 0);
   close(r.total, 1.75);
   // Same, but c2's first word is c1's first word: J = 1/52, Ĵ = (1/52)/0.03 = 25/39,
   // L4 = 0.6 · 25/39 = 5/13.
   const shared = [...consonantWords(1, "b"), ...consonantWords(32, "c")];
   const s = tldrReward([c1, text(shared)]);
   close(measureWriting(c1, text(shared), TLDR_REWARD_CONFIG).jaccard, 1 / 52);
-  close(s.levels.style, 5 / 13, "L4 = 0.6·Ĵ");
+  assert.equal(s.levels.transitions, 0);
+  close(s.levels.overlap, 5 / 13, "L4b = 0.6·Ĵ");
   close(s.total, 1.75 + 5 / 13);
   // u = 25/20 = 1.25 < 1.3 closes the gate at L3 (ρ = 149/119 ≈ 1.25 → ramp 0.3).
   const g = tldrReward([c1, text(consonantWords(25, "c"))]);
   close(g.levels.lengthRatio, (149 / 119 - 1.1) / 0.5);
   assert.equal(g.levels.uniqueWords, 0);
-  assert.equal(g.levels.style, 0);
+  assert.equal(g.levels.transitions + g.levels.overlap, 0);
 });
 
 Deno.test("TLDR maximum is exactly 2.98 (T ≤ 0.95 with 12 categories)", () => {
@@ -215,13 +213,16 @@ Deno.test("TLDR maximum is exactly 2.98 (T ≤ 0.95 with 12 categories)", () => 
   assert.equal(m.transitionCategories.length, 12);
   close(m.jaccard, 1 / 7);
   const r = tldrReward([c1, c2]);
-  assert.equal(r.total, 2.98);
-  assert.deepEqual(r.levels, {
-    tokens: 0.5,
-    lengthRatio: 1,
-    uniqueWords: 0.5,
-    style: 0.98,
-  });
+  assert.equal(r.total, 2.98); // L4 summed first: 0.5 + 1 + 0.5 + (0.4·0.95 + 0.6)
+  const { transitions, overlap, ...rest } = r.levels;
+  assert.deepEqual(rest, { tokens: 0.5, lengthRatio: 1, uniqueWords: 0.5 });
+  close(transitions, 0.38, "Coherence: 0.4·T, T = 0.95");
+  assert.equal(overlap, 0.6); // Ĵ = 1
+  close(transitions + overlap, 0.98, "the old single L4 level");
+  const paper = writingPaperMetrics(r.levels);
+  assert.equal(paper.structure, 1.5);
+  close(paper.coherence, 0.38, "coherence");
+  assert.equal(paper.consistency, 1.1);
 });
 
 Deno.test("TLDR non-ASCII: characters are code points, emoji are not words", () => {
@@ -236,7 +237,8 @@ Deno.test("TLDR non-ASCII: characters are code points, emoji are not words", () 
     tokens: 0.5,
     lengthRatio: 0,
     uniqueWords: 0,
-    style: 0,
+    transitions: 0,
+    overlap: 0,
   });
   // c1 made only of emoji/punctuation: u undefined (no words) → L3 gate closes, no NaN.
   const e1 = Array(8).fill("😀").join(" "); // 15 code points
@@ -248,7 +250,7 @@ Deno.test("TLDR non-ASCII: characters are code points, emoji are not words", () 
   );
   assert.deepEqual(r, {
     total: 1.5,
-    levels: { tokens: 0.5, lengthRatio: 1, uniqueWords: 0, style: 0 },
+    levels: { tokens: 0.5, lengthRatio: 1, uniqueWords: 0, transitions: 0, overlap: 0 },
   });
 });
 
@@ -263,7 +265,8 @@ Deno.test("arXiv levels by hand: 128–256 tokens, ρ and u bands, transitions i
   const r = arxivReward([c1, c2]);
   close(r.levels.lengthRatio, 1);
   close(r.levels.uniqueWords, 0.25, "u = 0.6");
-  close(r.levels.style, 0.6);
+  assert.equal(r.levels.transitions, 0);
+  close(r.levels.overlap, 0.6);
   close(r.total, 2.35);
   // ρ = 0.9: c1' = 900 chars (one 6-letter word), c2' = 810 chars with 135 fresh words:
   // L2 = 0.5, u = 135/150 = 0.9 → 0.5, J = 0, T = 0 → total 1.5.
@@ -283,7 +286,7 @@ Deno.test("arXiv levels by hand: 128–256 tokens, ρ and u bands, transitions i
     "concession",
     "contrast",
   ]);
-  close(arxivReward([t1, t2]).levels.style, 0.2);
+  close(arxivReward([t1, t2]).levels.transitions, 0.2);
   // TLDR counts c2 only: the same pair would give k = 1.
   assert.deepEqual(
     measureWriting(t1, t2, TLDR_REWARD_CONFIG).transitionCategories,
@@ -291,155 +294,6 @@ Deno.test("arXiv levels by hand: 128–256 tokens, ρ and u bands, transitions i
       "cause_effect",
     ],
   );
-});
-
-Deno.test("environments: per-agent prompts, joint reward, bad joint actions", async () => {
-  const tldrRows = await loadTldrRows();
-  const env = tldrEnv(tldrRows);
-  assert.equal(env.name, "tldr");
-  assert.equal(env.numAgents, 2);
-  assert.equal(env.formatters.length, 2);
-  const [p1, p2] = env.formatters.map((f) => f(tldrRows[0]));
-  assert.ok(p1.includes(tldrRows[0].prompt) && p2.includes(tldrRows[0].prompt));
-  assert.ok(p1.includes("concise") && p2.includes("detailed"));
-  assert.notEqual(p1, p2);
-  assert.ok(
-    !p1.includes(tldrRows[0].completion),
-    "the reference TL;DR is not shown",
-  );
-  const pair = ["bbbb cccc dddd ffff gggg hhhh jjjj kkkkk", "x"];
-  assert.deepEqual(await env.reward(pair, tldrRows[0]), tldrReward(pair));
-  assert.throws(() => env.reward(["only one"], tldrRows[0]), UserError);
-  assert.throws(
-    () => env.reward(["a", "b", "c"], tldrRows[0]),
-    /expected 2 completions/,
-  );
-  assert.throws(
-    () => tldrReward(["a", 3 as unknown as string]),
-    /completion 1 must be a string/,
-  );
-
-  const arxivRows = await loadArxivRows();
-  const aenv = arxivEnv(arxivRows);
-  assert.equal(aenv.numAgents, 2);
-  const [a1, a2] = aenv.formatters.map((f) => f(arxivRows[0]));
-  assert.ok(
-    a1.includes(arxivRows[0].abstract_text) &&
-      a2.includes(arxivRows[0].abstract_text),
-  );
-  assert.ok(
-    a1.includes("background and motivation") && a2.includes("methodology"),
-  );
-  assert.equal((await aenv.reward(["", ""], arxivRows[0])).total, 0);
-});
-
-Deno.test("shipped datasets: row counts, fields, lengths", async () => {
-  const tldr = await loadTldrRows();
-  assert.equal(tldr.length, 50);
-  for (const [i, row] of tldr.entries()) {
-    assert.deepEqual(Object.keys(row), ["prompt", "completion"]);
-    const post = row.prompt.split("POST:")[1]?.split("TL;DR:")[0] ?? "";
-    const words = countWhitespaceTokens(post);
-    assert.ok(words >= 100 && words <= 300, `post ${i} has ${words} words`);
-    const tl = countWhitespaceTokens(row.completion);
-    assert.ok(tl >= 8 && tl <= 60, `tl;dr ${i} has ${tl} words`);
-  }
-  assert.equal(
-    new Set(tldr.map((r) => r.prompt)).size,
-    50,
-    "posts are distinct",
-  );
-  const arxiv = await loadArxivRows();
-  assert.equal(arxiv.length, 30);
-  for (const [i, row] of arxiv.entries()) {
-    assert.deepEqual(Object.keys(row), ["abstract_text"]);
-    const words = countWhitespaceTokens(row.abstract_text);
-    assert.ok(words >= 80 && words <= 300, `abstract ${i} has ${words} words`);
-  }
-  assert.equal(new Set(arxiv.map((r) => r.abstract_text)).size, 30);
-});
-
-Deno.test("loaders: user files, and errors naming file, line and field", async () => {
-  const ok = '{"prompt": "POST: hi", "completion": "tl", "extra": 1}\n\n{"prompt": "p", ' +
-    '"completion": "c"}\n';
-  assert.deepEqual(parseTldrJsonl(ok, "mine.jsonl"), [
-    { prompt: "POST: hi", completion: "tl" },
-    { prompt: "p", completion: "c" },
-  ]);
-  assert.throws(
-    () =>
-      parseTldrJsonl(
-        '{"prompt": "p", "completion": "c"}\n{"prompt": "p"}',
-        "mine.jsonl",
-      ),
-    (e: Error) =>
-      e instanceof UserError &&
-      e.message === "mine.jsonl: line 2: missing field 'completion' (a string)",
-  );
-  assert.throws(
-    () => parseTldrJsonl('{"prompt": 3, "completion": "c"}', "f.jsonl"),
-    {
-      message: "f.jsonl: line 1: field 'prompt' must be a string, got number",
-    },
-  );
-  assert.throws(
-    () => parseTldrJsonl('{"prompt": " ", "completion": "c"}', "f.jsonl"),
-    {
-      message: "f.jsonl: line 1: field 'prompt' is empty",
-    },
-  );
-  assert.throws(
-    () => parseTldrJsonl("{oops", "f.jsonl"),
-    /f\.jsonl: line 1: not valid JSON/,
-  );
-  assert.throws(() => parseTldrJsonl("\n\n", "f.jsonl"), {
-    message: "f.jsonl: no rows found",
-  });
-  assert.throws(
-    () => parseTldrJsonl("[1]", "f.jsonl"),
-    /line 1: expected a JSON object/,
-  );
-  // arXiv: JSONL or a JSON array.
-  assert.deepEqual(
-    parseArxivRows('{"abstract_text": "A"}\n{"abstract_text": "B"}', "a.jsonl"),
-    [
-      { abstract_text: "A" },
-      { abstract_text: "B" },
-    ],
-  );
-  assert.deepEqual(
-    parseArxivRows(' [{"abstract_text": "A", "title": "t"}]', "a.json"),
-    [
-      { abstract_text: "A" },
-    ],
-  );
-  assert.throws(
-    () => parseArxivRows('[{"abstract_text": "A"}, {"abstract": "B"}]', "a.json"),
-    {
-      message: "a.json: item 1: missing field 'abstract_text' (a string)",
-    },
-  );
-  assert.throws(() => parseArxivRows('{"abstract": "B"}', "a.jsonl"), {
-    message: "a.jsonl: line 1: missing field 'abstract_text' (a string)",
-  });
-  // Real files on disk.
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/t.jsonl`, ok);
-    assert.equal((await loadTldrRows(`${dir}/t.jsonl`)).length, 2);
-    await Deno.writeTextFile(`${dir}/a.json`, '[{"abstract_text": "A"}]');
-    assert.deepEqual(await loadArxivRows(`${dir}/a.json`), [{
-      abstract_text: "A",
-    }]);
-    await assert.rejects(
-      () => loadTldrRows(`${dir}/missing.jsonl`),
-      (e: Error) =>
-        e instanceof UserError &&
-        e.message.startsWith(`${dir}/missing.jsonl: cannot read`),
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });
 
 Deno.test("writing config checks: no silent NaN from a bad config", () => {

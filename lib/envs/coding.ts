@@ -28,71 +28,19 @@ import type { HumanEvalProblem } from "./datasets.ts";
 import { type ChecksOptions, type ChecksReport, runChecks } from "../sandbox/checks.ts";
 import { auxPrompt, feedbackPrompts, mainPrompt } from "./coding_feedback.ts";
 import { extractCode, extractFunction, hasReturnValue, importLines } from "../sandbox/source.ts";
-
-/** Name of the helper function agent 1 must write. */
-export const AUX_NAME = "aux";
+import { AUX_NAME, type JointProgram, jointProgram } from "./coding_program.ts";
+import { codingAgentReward } from "./coding_agent.ts";
+export {
+  AUX_NAME,
+  type JointProgram,
+  jointProgram,
+  type ProgramPart,
+  promptPreamble,
+} from "./coding_program.ts";
+export { codingAgentLevels, codingAgentReward } from "./coding_agent.ts";
 
 /** Maximum total reward of {@link codingReward}. */
 export const CODING_MAX_REWARD = 4.0;
-
-/**
- * The part of the problem prompt before `def <entry_point>(`: its imports and any helper
- * functions it gives (e.g. HumanEval/10's `is_palindrome`). Only imports when not found.
- */
-export function promptPreamble(problem: HumanEvalProblem): string {
-  const m = new RegExp(`^def\\s+${problem.entry_point}\\s*\\(`, "m").exec(
-    problem.prompt,
-  );
-  return m ? problem.prompt.slice(0, m.index).trimEnd() : importLines(problem.prompt).join("\n");
-}
-
-/** A named part of the joint program and where it sits (1-based first line, line count). */
-export interface ProgramPart {
-  /** `"problem"` (prompt preamble), `"imports"`, `"aux"` or `"main"`. */
-  name: string;
-  /** First line of the part within the program (1-based). */
-  startLine: number;
-  /** Number of lines. */
-  lineCount: number;
-}
-
-/** The joint program and its parts. */
-export interface JointProgram {
-  /** The program text. */
-  program: string;
-  /** Its parts, in order. */
-  parts: ProgramPart[];
-}
-
-/** Builds the joint program: problem preamble, agents' imports, `aux`, then the entry point. */
-export function jointProgram(
-  problem: HumanEvalProblem,
-  auxBlock: string,
-  mainBlock: string,
-  extraImports: string[],
-): JointProgram {
-  const preamble = promptPreamble(problem);
-  const have = new Set(preamble.split("\n").map((l) => l.trim()));
-  const imports = [...new Set(extraImports)].filter((l) => !have.has(l)).join(
-    "\n",
-  );
-  const parts: ProgramPart[] = [];
-  const chunks: string[] = [];
-  let line = 1;
-  for (
-    const [name, text] of [["problem", preamble], ["imports", imports], [
-      "aux",
-      auxBlock,
-    ], ["main", mainBlock]]
-  ) {
-    if (!text) continue;
-    const count = text.split("\n").length;
-    parts.push({ name, startLine: line, lineCount: count });
-    chunks.push(text);
-    line += count + 2;
-  }
-  return { program: chunks.join("\n\n\n") + "\n", parts };
-}
 
 /** Everything learned about one joint action (input of the reward and of the feedback). */
 export interface CodingReport {
@@ -254,7 +202,8 @@ export interface CodingEnvOptions extends CodingOptions {
 
 /**
  * The coding environment: agent 0 writes `aux`, agent 1 the entry point. `transition` gives
- * each agent its own next prompt with diagnostics of the joint program.
+ * each agent its own next prompt with diagnostics of the joint program; `agentReward` is
+ * {@link codingAgentReward} (each agent's code scored alone, for independent learners).
  *
  * @example
  * ```ts
@@ -303,6 +252,7 @@ export function codingEnv(
     rows,
     formatters: [auxPrompt, mainPrompt],
     reward: async (completions, example) => codingLevels(await evaluate(completions, example)),
+    agentReward: (agent, text, example) => codingAgentReward(agent, text, example, checkOptions),
     transition: async (example, completions, histories) =>
       feedbackPrompts(
         example,

@@ -11,7 +11,8 @@
  * | L1 `tokens` | whitespace-token counts of c1 and c2 | `tokenReward` if both in `tokenRange` | both in range |
  * | L2 `lengthRatio` | ρ = chars(c2) / chars(c1) | band: full on the optimum, linear ramps | ρ in the acceptable range |
  * | L3 `uniqueWords` | u = \|unique words of c2\| / \|unique words of c1\| | band, as L2 | u in the acceptable range |
- * | L4 `style` | 0.4·T + 0.6·Ĵ (transition words, vocabulary overlap) | ≤ 0.98 | — |
+ * | L4a `transitions` | 0.4·T (transition-word categories) | ≤ 0.38 | — |
+ * | L4b `overlap` | 0.6·Ĵ (shared non-stopword vocabulary) | ≤ 0.6 | — |
  *
  * Details that follow the authors' code (OpenMLRL/LLM_Collab_Writing, `rewards/*_rewards.py`):
  * - tokens split on whitespace as Python's `str.split()`; chars are Unicode code points
@@ -30,257 +31,58 @@
  * T ≤ 0.4 + 0.05·11 = 0.95 < 1; hence L4 ≤ 0.4·0.95 + 0.6·1 = 0.98 and the total is at most
  * 0.5 + 1 + 0.5 + 0.98 = 2.98 (see {@link maxWritingReward}).
  *
- * Paper names. The paper reports three writing metrics; in our reading of the levels:
- * **Structure** ↔ L1 + L2 (length bounds and the length ratio between the two texts),
- * **Consistency** ↔ L3 + the Ĵ part of L4 (vocabulary proportion and shared vocabulary),
- * **Coherence** ↔ the T part of L4 (transition words). {@link measureWriting} returns every raw
- * quantity, ungated, for logging those separately.
+ * L4 of the authors' code is one number, 0.4·T + 0.6·Ĵ, reached only when L1–L3 pass; we log its
+ * two terms as the separate levels `transitions` and `overlap` (their sum is that number, so the
+ * total is unchanged).
+ *
+ * Paper names. The paper reports three writing metrics, Structure, Coherence and Consistency;
+ * in our reading each is a sum of logged levels:
+ * **Structure** = `tokens` + `lengthRatio` (length bounds and the length ratio of the texts),
+ * **Coherence** = `transitions` (transition words),
+ * **Consistency** = `uniqueWords` + `overlap` (vocabulary proportion and shared vocabulary).
+ * {@link writingPaperMetrics} makes that sum; {@link measureWriting} returns every raw quantity,
+ * ungated.
+ *
+ * Independent learners ({@link writingAgentReward}) get only the part of this reward one agent
+ * controls alone: its own L1 window and, where transitions are counted in its text, its T.
  *
  * @module
  */
 
 import { UserError } from "../util/errors.ts";
-import { splitWhitespace } from "../metrics/codebleu_bleu.ts";
 import type { AgentHistory, Environment, RewardBreakdown } from "./types.ts";
+import {
+  bandScore,
+  countWhitespaceTokens,
+  measureWriting,
+  transitionCategoriesIn,
+  transitionScore,
+  type WritingRewardConfig,
+} from "./writing_measure.ts";
 
-// Re-exported so that the documented signatures below are complete.
+// Re-exported so that the documented signatures below are complete, and so that this module
+// stays the one entry point of the writing reward.
 export type { AgentHistory, Environment, RewardBreakdown };
-/**
- * A scored range for a ratio: full `weight` on the closed `optimum`, linear ramps down to 0 at
- * the ends of the closed `acceptable` range, and outside `acceptable` the gate closes.
- * Use `Infinity` for an open upper end.
- */
-export interface RatioBand {
-  /** [low, high] where the full weight is given. */
-  optimum: readonly [number, number];
-  /** [low, high] outside which the level gives 0 and stops the evaluation. */
-  acceptable: readonly [number, number];
-  /** Credit at the optimum. */
-  weight: number;
-}
-
-/** The result of scoring a value against a {@link RatioBand}. */
-export interface BandScore {
-  /** Credit earned, in [0, weight]. */
-  reward: number;
-  /** Whether the gate is open (the value lies in the acceptable range). */
-  pass: boolean;
-}
-
-/** Everything that defines one writing reward; plain data, so a notebook can tweak a copy. */
-export interface WritingRewardConfig {
-  /** Short name used in error messages, e.g. `"tldr"`. */
-  name: string;
-  /** Inclusive [min, max] whitespace-token count required of BOTH texts (L1). */
-  tokenRange: readonly [number, number];
-  /** Credit for passing L1. */
-  tokenReward: number;
-  /** Band for ρ = chars(c2) / chars(c1) (L2). */
-  lengthRatio: RatioBand;
-  /** Band for u = unique words of c2 / unique words of c1 (L3). */
-  uniqueWordRatio: RatioBand;
-  /** Which text the transition categories are counted in: c2 only, or c1 and c2 together. */
-  transitionsIn: "second" | "both";
-  /** `"substring"` (the authors' `phrase in text`) or `"word"` (whole words/phrases only). */
-  transitionMatch: "substring" | "word";
-  /** Transition-phrase categories (category → lowercase phrases). */
-  transitionCategories: Readonly<Record<string, readonly string[]>>;
-  /** Words left out of the Jaccard vocabularies. */
-  stopwords: ReadonlySet<string>;
-  /** Weight of T in L4. */
-  transitionWeight: number;
-  /** Weight of Ĵ in L4. */
-  jaccardWeight: number;
-  /** Ĵ = min(J, cap) / cap. */
-  jaccardCap: number;
-}
-
-/** Raw, ungated measurements of one pair of texts (what the levels are computed from). */
-export interface WritingMeasurements {
-  /** Whitespace-token counts [c1, c2]. */
-  tokens: [number, number];
-  /** Code-point lengths [c1, c2]. */
-  chars: [number, number];
-  /** Unique-word counts [c1, c2] (stopwords kept). */
-  uniqueWords: [number, number];
-  /** chars(c2) / chars(c1), or `null` when c1 is empty. */
-  lengthRatio: number | null;
-  /** uniqueWords(c2) / uniqueWords(c1), or `null` when c1 has no words. */
-  uniqueWordRatio: number | null;
-  /** Transition categories found (sorted). */
-  transitionCategories: string[];
-  /** T in [0, 1]. */
-  transitionScore: number;
-  /** Jaccard overlap J of the non-stopword vocabularies. */
-  jaccard: number;
-  /** Ĵ = min(J, cap) / cap. */
-  jaccardScore: number;
-}
-
-/** Python's Unicode `\w+`: letters, digits/numbers and underscore. */
-const WORD = /[\p{L}\p{N}_]+/gu;
-
-/** Number of whitespace-separated tokens (Python's `len(text.split())`). */
-export function countWhitespaceTokens(text: string): number {
-  return splitWhitespace(text).length;
-}
-
-/** Number of Unicode code points (Python's `len(text)`). */
-export function countCodePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
-
-/** Lowercase words of a text (Python's `re.findall(r"\b\w+\b", text.lower())`). */
-export function lowercaseWords(text: string): string[] {
-  return text.toLowerCase().match(WORD) ?? [];
-}
-
-/**
- * Scores `x` against a band: full weight on the optimum, linear ramps on the acceptable margins,
- * gate closed (reward 0) outside, and also when `x` is `null` (an undefined ratio).
- *
- * @example
- * ```ts
- * import { bandScore } from "./writing_reward.ts";
- * const band = { optimum: [1.6, 3.2], acceptable: [1.1, 5.0], weight: 1 } as const;
- * bandScore(1.35, band); // { reward: ≈0.5, pass: true } (midpoint of the lower ramp)
- * bandScore(6, band); // { reward: 0, pass: false }
- * ```
- */
-export function bandScore(x: number | null, band: RatioBand): BandScore {
-  const [optLo, optHi] = band.optimum;
-  const [accLo, accHi] = band.acceptable;
-  if (x === null || !(x >= accLo && x <= accHi)) {
-    return { reward: 0, pass: false };
-  }
-  if (x >= optLo && x <= optHi) return { reward: band.weight, pass: true };
-  if (x < optLo) {
-    return {
-      reward: band.weight * ((x - accLo) / (optLo - accLo)),
-      pass: true,
-    };
-  }
-  return {
-    reward: band.weight * (1 - (x - optHi) / (accHi - optHi)),
-    pass: true,
-  };
-}
-
-const wordRegexCache = new Map<string, RegExp>();
-
-function containsPhrase(
-  lowerText: string,
-  phrase: string,
-  mode: "substring" | "word",
-): boolean {
-  if (mode === "substring") return lowerText.includes(phrase);
-  let re = wordRegexCache.get(phrase);
-  if (!re) {
-    const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    re = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, "u");
-    wordRegexCache.set(phrase, re);
-  }
-  return re.test(lowerText);
-}
-
-/**
- * The transition categories with at least one phrase present in `text` (sorted).
- *
- * @example
- * ```ts
- * import { transitionCategoriesIn } from "./writing_reward.ts";
- * import { TRANSITION_CATEGORIES } from "./writing_words.ts";
- * transitionCategoriesIn("However, it rained.", TRANSITION_CATEGORIES); // ["concession", "contrast"]
- * ```
- */
-export function transitionCategoriesIn(
-  text: string,
-  categories: Readonly<Record<string, readonly string[]>>,
-  mode: "substring" | "word" = "substring",
-): string[] {
-  const lower = text.toLowerCase();
-  return Object.keys(categories)
-    .filter((name) => categories[name].some((p) => containsPhrase(lower, p, mode)))
-    .sort();
-}
-
-/** T for k distinct categories: 0 if none, else min(0.4 + 0.05·(k − 1), 1). */
-export function transitionScore(k: number): number {
-  return k <= 0 ? 0 : Math.min(0.4 + 0.05 * (k - 1), 1);
-}
-
-/** Jaccard overlap of two texts' non-stopword vocabularies; 1 when both are empty. */
-export function vocabularyJaccard(
-  a: string,
-  b: string,
-  stopwords: ReadonlySet<string>,
-): number {
-  const vocab = (t: string) => new Set(lowercaseWords(t).filter((w) => !stopwords.has(w)));
-  const sa = vocab(a);
-  const sb = vocab(b);
-  if (sa.size === 0 && sb.size === 0) return 1;
-  let inter = 0;
-  for (const w of sa) if (sb.has(w)) inter++;
-  return inter / (sa.size + sb.size - inter);
-}
-
-/**
- * Every raw quantity the reward uses, computed without gating (for logs and plots).
- *
- * @example
- * ```ts
- * import { measureWriting } from "./writing_reward.ts";
- * import { TLDR_REWARD_CONFIG } from "./tldr.ts";
- * measureWriting("short one", "a much longer one", TLDR_REWARD_CONFIG).lengthRatio; // 17 / 9
- * ```
- */
-export function measureWriting(
-  first: string,
-  second: string,
-  config: WritingRewardConfig,
-): WritingMeasurements {
-  const chars: [number, number] = [
-    countCodePoints(first),
-    countCodePoints(second),
-  ];
-  const uniqueWords: [number, number] = [
-    new Set(lowercaseWords(first)).size,
-    new Set(lowercaseWords(second)).size,
-  ];
-  const categoryTexts = config.transitionsIn === "both" ? [first, second] : [second];
-  const found = new Set<string>();
-  for (const t of categoryTexts) {
-    for (
-      const c of transitionCategoriesIn(
-        t,
-        config.transitionCategories,
-        config.transitionMatch,
-      )
-    ) {
-      found.add(c);
-    }
-  }
-  const transitionCategories = [...found].sort();
-  const jaccard = vocabularyJaccard(first, second, config.stopwords);
-  return {
-    tokens: [countWhitespaceTokens(first), countWhitespaceTokens(second)],
-    chars,
-    uniqueWords,
-    lengthRatio: chars[0] > 0 ? chars[1] / chars[0] : null,
-    uniqueWordRatio: uniqueWords[0] > 0 ? uniqueWords[1] / uniqueWords[0] : null,
-    transitionCategories,
-    transitionScore: transitionScore(transitionCategories.length),
-    jaccard,
-    jaccardScore: Math.min(jaccard, config.jaccardCap) / config.jaccardCap,
-  };
-}
-
+export type {
+  BandScore,
+  RatioBand,
+  WritingMeasurements,
+  WritingRewardConfig,
+} from "./writing_measure.ts";
+export {
+  bandScore,
+  countCodePoints,
+  countWhitespaceTokens,
+  lowercaseWords,
+  measureWriting,
+  transitionCategoriesIn,
+  transitionScore,
+  vocabularyJaccard,
+} from "./writing_measure.ts";
 /**
  * The gated joint reward of one pair of texts. `levels` holds each level's credit
- * (`tokens`, `lengthRatio`, `uniqueWords`, `style`); levels after a closed gate are 0, and
- * `total` is their sum.
+ * (`tokens`, `lengthRatio`, `uniqueWords`, `transitions` = weight·T, `overlap` = weight·Ĵ);
+ * levels after a closed gate are 0, and `total` is their sum.
  *
  * @example
  * ```ts
@@ -294,10 +96,17 @@ export function writingReward(
   second: string,
   config: WritingRewardConfig,
 ): RewardBreakdown {
-  const levels = { tokens: 0, lengthRatio: 0, uniqueWords: 0, style: 0 };
+  const levels = {
+    tokens: 0,
+    lengthRatio: 0,
+    uniqueWords: 0,
+    transitions: 0,
+    overlap: 0,
+  };
+  // L4 is summed first, as one number, so that the total is bit-identical to the authors' order.
   const done = () => ({
     total: levels.tokens + levels.lengthRatio + levels.uniqueWords +
-      levels.style,
+      (levels.transitions + levels.overlap),
     levels: { ...levels },
   });
   checkWritingConfig(config);
@@ -311,9 +120,95 @@ export function writingReward(
   const l3 = bandScore(m.uniqueWordRatio, config.uniqueWordRatio);
   levels.uniqueWords = l3.reward;
   if (!l3.pass) return done();
-  levels.style = config.transitionWeight * m.transitionScore +
-    config.jaccardWeight * m.jaccardScore;
+  levels.transitions = config.transitionWeight * m.transitionScore;
+  levels.overlap = config.jaccardWeight * m.jaccardScore;
   return done();
+}
+
+/** The paper's three writing metrics, each a sum of {@link writingReward} levels. */
+export interface WritingPaperMetrics {
+  /** `tokens` + `lengthRatio`. */
+  structure: number;
+  /** `transitions`. */
+  coherence: number;
+  /** `uniqueWords` + `overlap`. */
+  consistency: number;
+}
+
+/**
+ * Groups the levels of {@link writingReward} into the paper's Structure / Coherence /
+ * Consistency (our reading; see the module notes). Missing levels count 0.
+ *
+ * @example
+ * ```ts
+ * import { writingPaperMetrics } from "./writing_reward.ts";
+ * writingPaperMetrics({ tokens: 0.5, lengthRatio: 1, uniqueWords: 0.5, transitions: 0.38, overlap: 0.6 });
+ * // { structure: 1.5, coherence: 0.38, consistency: 1.1 }
+ * ```
+ */
+export function writingPaperMetrics(
+  levels: Readonly<Record<string, number>>,
+): WritingPaperMetrics {
+  const at = (k: string) => levels[k] ?? 0;
+  return {
+    structure: at("tokens") + at("lengthRatio"),
+    coherence: at("transitions"),
+    consistency: at("uniqueWords") + at("overlap"),
+  };
+}
+
+/**
+ * The part of the joint writing reward that agent `agent` (0-based) controls alone, for the
+ * independent-learners baseline:
+ *
+ * - its share of L1: `tokenReward / 2` when its own whitespace-token count lies in `tokenRange`
+ *   (else the whole agent reward is 0, as a closed L1 gate stops the joint reward);
+ * - plus `transitionWeight`·T(its own text) when the configuration counts transitions in that
+ *   agent's text (`transitionsIn: "second"`: agent 2 only; `"both"`: either agent).
+ *
+ * Levels that need the other agent's text (length ratio, unique-word ratio, Jaccard overlap)
+ * are left out. Maxima with the paper's settings: TLDR agent 1 0.25, agent 2 0.25 + 0.38 = 0.63;
+ * arXiv 0.63 each.
+ *
+ * @throws {UserError} when `agent` is not 0 or 1 or `text` is not a string.
+ *
+ * @example
+ * ```ts
+ * import { writingAgentReward } from "./writing_reward.ts";
+ * import { TLDR_REWARD_CONFIG } from "./tldr.ts";
+ * writingAgentReward(1, "The cat sat; however, the dog ran off and then slept all day.", TLDR_REWARD_CONFIG);
+ * // ≈ 0.47: 13 tokens → 0.25, plus 0.4·T with k = 4 ("however": contrast, concession;
+ * // "then": cause_effect, sequence), T = 0.4 + 0.05·3 = 0.55
+ * ```
+ */
+export function writingAgentReward(
+  agent: number,
+  text: string,
+  config: WritingRewardConfig,
+): number {
+  if (agent !== 0 && agent !== 1) {
+    throw new UserError(
+      `${config.name} agentReward: agent must be 0 or 1 (two writers), got ${agent}`,
+    );
+  }
+  if (typeof text !== "string") {
+    throw new UserError(
+      `${config.name} agentReward: text of agent ${agent} must be a string, got ${typeof text}`,
+    );
+  }
+  checkWritingConfig(config);
+  const [lo, hi] = config.tokenRange;
+  const n = countWhitespaceTokens(text);
+  if (!(n >= lo && n <= hi)) return 0;
+  const share = config.tokenReward / 2;
+  const countsHere = config.transitionsIn === "both" || agent === 1;
+  if (!countsHere) return share;
+  const k = transitionCategoriesIn(
+    text,
+    config.transitionCategories,
+    config.transitionMatch,
+  ).length;
+  return share + config.transitionWeight * transitionScore(k);
 }
 
 /**
@@ -406,7 +301,8 @@ export function jointWritingReward(
 
 /**
  * A two-writer environment: agent i is prompted by `formatters[i]` (and sees only that prompt),
- * and the pair is scored by {@link jointWritingReward} under `config`.
+ * the pair is scored by {@link jointWritingReward} under `config`, and `agentReward` is
+ * {@link writingAgentReward} (independent learners).
  */
 export function twoWriterEnv<E>(
   name: string,
@@ -420,5 +316,6 @@ export function twoWriterEnv<E>(
     rows,
     formatters,
     reward: (completions) => jointWritingReward(completions, config),
+    agentReward: (agent, text) => writingAgentReward(agent, text, config),
   };
 }

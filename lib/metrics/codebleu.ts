@@ -14,14 +14,15 @@
  *
  * Inputs are stripped of surrounding whitespace first. Like the reference, a data-flow score of 0
  * (no reference has data flow, or nothing matched) enters the sum as 1; `dataflow_match_score`
- * reports the raw 0. Parsing uses tree-sitter (WebAssembly) loaded once from `node_modules`.
+ * reports the raw 0. Parsing uses tree-sitter (WebAssembly), loaded from `node_modules` once when
+ * the module is imported, so {@link codebleu} is synchronous (awaiting its result still works).
  *
  * @module
  */
 
 import { UserError } from "../util/errors.ts";
 import { corpusBleu, pyStrip, splitWhitespace, weightedCorpusBleu } from "./codebleu_bleu.ts";
-import { dataFlowMatchCounts } from "./codebleu_dataflow.ts";
+import { dataFlowMatchCounts } from "./codebleu_dataflow_match.ts";
 import { strippedPairs, syntaxMatchCounts } from "./codebleu_syntax.ts";
 import { PYTHON_KEYWORDS } from "./python_keywords.ts";
 import { pythonParser } from "./treesitter.ts";
@@ -94,21 +95,23 @@ function normalizeInputs(
  * CodeBLEU of `predictions` against `references` (one string, or an array of alternative
  * strings, per prediction), with the reference implementation's definitions and equal weights.
  *
- * @throws {UserError} when the lists differ in length, are empty, hold non-strings, or `lang`
- * is not one of {@link CODEBLEU_LANGUAGES}.
+ * Synchronous: returns the scores themselves, not a Promise.
+ *
+ * @throws {UserError} when the lists differ in length, are empty, hold non-strings, `lang`
+ * is not one of {@link CODEBLEU_LANGUAGES}, or the tree-sitter parser could not be loaded.
  *
  * @example
  * ```ts
  * import { codebleu } from "./codebleu.ts";
- * const s = await codebleu(["def bar ( x ) :\n    return x"], ["def foo ( x ) :\n    return x"]);
+ * const s = codebleu(["def bar ( x ) :\n    return x"], ["def foo ( x ) :\n    return x"]);
  * s.codebleu; // ≈ 0.8566 (BLEU 0.7071, weighted 0.7194, syntax 1, data flow 1)
  * ```
  */
-export async function codebleu(
+export function codebleu(
   references: string[] | string[][],
   predictions: string[],
   lang = "python",
-): Promise<CodeBleuScores> {
+): CodeBleuScores {
   const refs = normalizeInputs(references, predictions, lang).map((group) => group.map(pyStrip));
   const hyps = predictions.map(pyStrip);
   const tokenizedRefs = refs.map((group) => group.map(splitWhitespace));
@@ -119,7 +122,7 @@ export async function codebleu(
     tokenizedHyps,
     new Set(PYTHON_KEYWORDS),
   );
-  const parser = await pythonParser();
+  const parser = pythonParser();
   let [syntaxHits, syntaxTotal, flowHits, flowTotal] = [0, 0, 0, 0];
   for (const [candidate, reference] of strippedPairs(refs, hyps)) {
     const [sh, st] = syntaxMatchCounts(parser, candidate, reference);

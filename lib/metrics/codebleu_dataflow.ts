@@ -6,8 +6,9 @@
  *    occurrence, where its value `comesFrom` (earlier definitions) or is `computedFrom`
  *    (the right-hand side of an assignment, a `for` target, a default parameter). Loops are
  *    walked twice, `if` branches merge their states. Occurrences without any edge are dropped.
- * 2. {@link normalizeDataFlow} renames variables to `var_0`, `var_1`, ... in order of appearance.
- * 3. {@link dataFlowMatchCounts}: per pair, matched and total reference edges; the corpus score,
+ * 2. `normalizeDataFlow` ({@link ./codebleu_dataflow_match.ts}) renames variables to `var_0`,
+ *    `var_1`, ... in order of appearance.
+ * 3. `dataFlowMatchCounts` (same module): per pair, matched and total reference edges; the corpus score,
  *    their ratio summed over pairs, is the fraction of reference edges found (as a multiset) among
  *    the candidate's; 0 when no reference has any edge (CodeBLEU then counts it as 1).
  *
@@ -21,14 +22,12 @@
  * @module
  */
 
-import type { Parser } from "web-tree-sitter";
 import {
   isTokenLeaf,
   referenceTokenText,
   type SyntaxNode,
   tokenKey,
   tokenLeaves,
-  withSyntaxTree,
 } from "./treesitter.ts";
 
 /** One data-flow edge set: variable occurrence `name` at token `idx` and where it flows from. */
@@ -43,16 +42,6 @@ export interface DataFlowEntry {
   parents: string[];
   /** Token indices the value flows from. */
   parentIdx: number[];
-}
-
-/** A normalized edge: variable names replaced by `var_0`, `var_1`, ... */
-export interface NormalizedFlow {
-  /** The normalized variable name. */
-  variable: string;
-  /** `comesFrom` or `computedFrom`. */
-  relation: "comesFrom" | "computedFrom";
-  /** Normalized names the value flows from. */
-  parents: string[];
 }
 
 /** Node visits after which a data-flow walk gives up (and yields no edges). */
@@ -347,70 +336,4 @@ export function pythonDataFlow(
   }
   const kept = flow.filter((e) => linked.has(e.idx));
   return mergeEntries(kept, (e) => String(e.idx), uniqueInOrder);
-}
-
-/**
- * Renames variables to `var_0`, `var_1`, ... in order of first appearance (parents before the
- * variable itself, entry by entry), as the reference's `normalize_dataflow`.
- *
- * @example
- * ```ts
- * import { normalizeDataFlow } from "./codebleu_dataflow.ts";
- * normalizeDataFlow([{ name: "y", idx: 3, relation: "computedFrom", parents: ["x"], parentIdx: [1] }]);
- * // [{ variable: "var_1", relation: "computedFrom", parents: ["var_0"] }]
- * ```
- */
-export function normalizeDataFlow(
-  flow: readonly DataFlowEntry[],
-): NormalizedFlow[] {
-  const names = new Map<string, string>();
-  const rename = (name: string) => {
-    if (!names.has(name)) names.set(name, `var_${names.size}`);
-    return names.get(name)!;
-  };
-  return flow.map((e) => {
-    const parents = e.parents.map(rename);
-    return { variable: rename(e.name), relation: e.relation, parents };
-  });
-}
-
-/** Data flow of Python source after the reference's comment/docstring stripping. */
-function sourceFlow(parser: Parser, code: string): NormalizedFlow[] {
-  return normalizeDataFlow(
-    withSyntaxTree(parser, code, (root) => pythonDataFlow(root, code)),
-  );
-}
-
-/**
- * CodeBLEU's data-flow match for one (stripped) pair: [reference edges found among the
- * candidate's (each candidate edge used at most once), all reference edges]. The corpus score
- * is the sum of the first over the sum of the second, or 0 when no reference has any edge.
- *
- * @example
- * ```ts
- * import { pythonParser } from "./treesitter.ts";
- * import { dataFlowMatchCounts } from "./codebleu_dataflow.ts";
- * dataFlowMatchCounts(await pythonParser(), "a = 1\nb = a", "x = 1\ny = x"); // [4, 4]
- * ```
- */
-export function dataFlowMatchCounts(
-  parser: Parser,
-  candidate: string,
-  reference: string,
-): [matched: number, total: number] {
-  const refFlow = sourceFlow(parser, reference);
-  if (refFlow.length === 0) return [0, 0];
-  const available = new Map<string, number>();
-  for (const f of sourceFlow(parser, candidate)) {
-    const key = JSON.stringify(f);
-    available.set(key, (available.get(key) ?? 0) + 1);
-  }
-  let found = 0;
-  for (const key of refFlow.map((f) => JSON.stringify(f))) {
-    const left = available.get(key) ?? 0;
-    if (left === 0) continue;
-    found++;
-    available.set(key, left - 1);
-  }
-  return [found, refFlow.length];
 }

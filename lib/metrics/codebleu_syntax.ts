@@ -325,7 +325,7 @@ export function removeCommentsAndDocstrings(source: string): string {
  * ```ts
  * import { pythonParser, withSyntaxTree } from "./treesitter.ts";
  * import { subtreeSexps } from "./codebleu_syntax.ts";
- * withSyntaxTree(await pythonParser(), "pass", subtreeSexps);
+ * withSyntaxTree(pythonParser(), "pass", subtreeSexps);
  * // ["(module (pass_statement))", "(pass_statement)"]
  * ```
  */
@@ -376,7 +376,7 @@ export function strippedPairs(
  * ```ts
  * import { pythonParser } from "./treesitter.ts";
  * import { syntaxMatchCounts } from "./codebleu_syntax.ts";
- * syntaxMatchCounts(await pythonParser(), "def f(y): return y", "def g(x): return x + 1"); // [1, 6]
+ * syntaxMatchCounts(pythonParser(), "def f(y): return y", "def g(x): return x + 1"); // [1, 6]
  * ```
  */
 export function syntaxMatchCounts(

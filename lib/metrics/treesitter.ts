@@ -1,8 +1,9 @@
 /**
  * The Python parser CodeBLEU's syntax and data-flow matches use: tree-sitter compiled to
  * WebAssembly (`web-tree-sitter`) with the `tree-sitter-python` grammar, both loaded from the
- * npm packages' files on disk (never from the network). Loading is asynchronous and done once;
- * later calls reuse the same parser.
+ * npm packages' files on disk (never from the network). Loading is asynchronous, so it is done
+ * once by a top-level `await` when this module is first imported (about 0.1 s); afterwards
+ * {@link pythonParser} and every parse are synchronous.
  *
  * @module
  */
@@ -14,14 +15,19 @@ import { UserError } from "../util/errors.ts";
 /** A node of a tree-sitter syntax tree (re-exported type from `web-tree-sitter`). */
 export type SyntaxNode = Node;
 
-let cached: Promise<Parser> | undefined;
-
 /** Resolves a file shipped inside an npm package through Node's resolution. */
 function packageFile(specifier: string): string {
   const require = createRequire(import.meta.url);
   try {
     return require.resolve(specifier);
   } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new UserError(
+        `lib/metrics/treesitter.ts: reading '${specifier}' from node_modules needs read ` +
+          `permission (run with --allow-read): ${err.message}`,
+        { cause: err },
+      );
+    }
     throw new UserError(
       `lib/metrics/treesitter.ts: cannot find '${specifier}' on disk; run 'deno install' so the ` +
         `npm packages 'web-tree-sitter' and 'tree-sitter-python' are present`,
@@ -43,24 +49,38 @@ async function createPythonParser(): Promise<Parser> {
   return parser;
 }
 
+// Loaded once, when this module is first imported (top-level await), so that parsing, and
+// hence `codebleu`, is synchronous. A failure (npm packages missing, no read permission) does
+// not break the import of `mod.ts`: it is kept and thrown by the first `pythonParser()` call.
+const loaded: { parser: Parser } | { error: unknown } = await createPythonParser().then(
+  (parser) => ({ parser }),
+  (error) => ({ error }),
+);
+
 /**
- * Returns the (cached) tree-sitter parser for Python. The first call loads the WebAssembly
- * runtime and grammar from `node_modules`; it needs read permission there.
+ * Returns the tree-sitter parser for Python, loaded once when this module was imported (the
+ * WebAssembly runtime and grammar from `node_modules`, which needs read permission there).
+ *
+ * @throws {UserError} when the parser could not be loaded (the cause names why).
  *
  * @example
  * ```ts
  * import { pythonParser } from "./treesitter.ts";
- * const parser = await pythonParser();
+ * const parser = pythonParser();
  * parser.parse("x = 1")?.rootNode.toString();
  * // "(module (expression_statement (assignment left: (identifier) right: (integer))))"
  * ```
  */
-export function pythonParser(): Promise<Parser> {
-  if (!cached) {
-    cached = createPythonParser();
-    cached.catch(() => (cached = undefined));
-  }
-  return cached;
+export function pythonParser(): Parser {
+  if ("parser" in loaded) return loaded.parser;
+  const cause = loaded.error;
+  if (cause instanceof UserError) throw cause;
+  throw new UserError(
+    `lib/metrics/treesitter.ts: could not load the tree-sitter Python parser from node_modules ` +
+      `(${cause instanceof Error ? cause.message : String(cause)}); it needs read permission ` +
+      `there and the npm packages 'web-tree-sitter' and 'tree-sitter-python'`,
+    { cause },
+  );
 }
 
 /**
@@ -72,8 +92,7 @@ export function pythonParser(): Promise<Parser> {
  * @example
  * ```ts
  * import { pythonParser, withSyntaxTree } from "./treesitter.ts";
- * const parser = await pythonParser();
- * withSyntaxTree(parser, "x = 1", (root) => root.type); // "module"
+ * withSyntaxTree(pythonParser(), "x = 1", (root) => root.type); // "module"
  * ```
  */
 export function withSyntaxTree<T>(
@@ -140,7 +159,7 @@ function utf8Length(text: string): number {
  * ```ts
  * import { pythonParser, referenceTokenText, tokenLeaves, withSyntaxTree } from "./treesitter.ts";
  * const code = 'é = 1; f(é)';
- * withSyntaxTree(await pythonParser(), code, (root) =>
+ * withSyntaxTree(pythonParser(), code, (root) =>
  *   tokenLeaves(root).map((t) => referenceTokenText([code], t)));
  * // ["é ", " ", ";", " ", "(", "é", ")", ""]  (the true tokens are é = 1 ; f ( é ))
  * ```

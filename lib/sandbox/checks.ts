@@ -86,6 +86,8 @@ export interface ChecksOptions {
   python?: string;
   /** Concurrency limiter for the processes. */
   limiter?: Limiter;
+  /** Where the sandbox makes its working directories (see `RunPythonOptions.tmpDir`). */
+  tmpDir?: string;
 }
 
 const GRACE_MS = 1000;
@@ -190,6 +192,7 @@ export async function runChecks(
       memoryMb: options.memoryMb ?? 512,
       python: options.python,
       limiter: options.limiter,
+      tmpDir: options.tmpDir,
     });
     let finished = false;
     let begun: { unit: number; test: number | null } | null = null;

@@ -26,6 +26,7 @@ import { type SandboxInfo, sandboxInfo } from "./setup.ts";
 export type { SandboxInfo } from "./setup.ts";
 export type { Limiter } from "./pool.ts";
 import { EXIT_BLOCKED, EXIT_CPU, EXIT_MEMORY, MARKER, WRAPPER_PY } from "./wrapper_py.ts";
+import { removeWorkdir } from "./cleanup.ts";
 
 /** How a sandboxed run ended. Everything but `"ok"` is a failed run. */
 export type RunStatus =
@@ -53,6 +54,11 @@ export interface RunResult {
   exitCode: number | null;
   /** Wall-clock milliseconds from spawn to exit. */
   durationMs: number;
+  /**
+   * `""` when the temporary working directory was removed; otherwise why it could not be
+   * (also printed as a warning). The run's own outcome is not changed by it.
+   */
+  cleanupError: string;
 }
 
 /** Options of {@link runPython}; every limit has a safe default. */
@@ -71,6 +77,11 @@ export interface RunPythonOptions {
   python?: string;
   /** Concurrency limiter (default: one shared pool sized by the number of cores). */
   limiter?: Limiter;
+  /**
+   * Existing directory in which each run's fresh working directory (`magrpo-sandbox-*`) is
+   * made (default: the system temporary directory).
+   */
+  tmpDir?: string;
 }
 
 const DEFAULTS = {
@@ -246,6 +257,7 @@ export async function runPython(
   const limiter = options.limiter ?? defaultLimiter;
   return await limiter(() =>
     runOnce(code, setup, {
+      tmpDir: options.tmpDir,
       timeoutMs,
       idleMs,
       cap: Math.floor(cap),
@@ -260,93 +272,127 @@ export async function runPython(
 }
 
 interface RunPlan {
+  tmpDir: string | undefined;
   timeoutMs: number;
   idleMs: number | undefined;
   cap: number;
   cfg: Record<string, number | boolean>;
 }
 
+/** Prefix of every sandbox working directory (in the system temporary directory). */
+export const SANDBOX_DIR_PREFIX = "magrpo-sandbox-";
+
+/** Runs in a fresh working directory and removes it afterwards, whatever happened. */
 async function runOnce(
   code: string,
   setup: SandboxInfo,
   plan: RunPlan,
 ): Promise<RunResult> {
-  const workdir = await Deno.makeTempDir({ prefix: "magrpo-sandbox-" });
-  const started = performance.now();
+  let workdir: string;
   try {
-    const argv = [
-      ...setup.prefix,
-      setup.python,
-      ...["-P", "-s", "-S", "-B", "-X", "utf8", "-c", WRAPPER_PY],
-      JSON.stringify(plan.cfg),
-    ];
-    const child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      cwd: workdir,
-      clearEnv: true,
-      env: {
-        PATH: "/usr/local/bin:/usr/bin:/bin",
-        LANG: "C.UTF-8",
-        LC_ALL: "C.UTF-8",
-        HOME: workdir,
-        TMPDIR: workdir,
-        PYTHONHASHSEED: "0",
-        PYTHONIOENCODING: "utf-8",
-      },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let killed: { status: RunStatus; reason: string } | null = null;
-    const kill = (status: RunStatus, reason: string) => {
-      if (killed) return;
-      killed = { status, reason };
-      killGroup(child.pid);
-    };
-    const wall = setTimeout(
-      () => kill("timeout", `wall-clock timeout after ${plan.timeoutMs} ms`),
-      plan.timeoutMs,
+    workdir = await Deno.makeTempDir({
+      prefix: SANDBOX_DIR_PREFIX,
+      dir: plan.tmpDir,
+    });
+  } catch (err) {
+    throw new UserError(
+      `runPython: cannot make a working directory in '${
+        plan.tmpDir ?? "the system temporary directory"
+      }' (option 'tmpDir'): ${(err as Error).message}`,
+      { cause: err },
     );
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const touch = () => {
-      if (plan.idleMs === undefined) return;
-      clearTimeout(idle);
-      idle = setTimeout(
-        () => kill("timeout", `no output for ${plan.idleMs} ms`),
-        plan.idleMs,
-      );
-    };
-    touch();
-    const overflow = (name: string) => () =>
-      kill("output_limit", `${name} exceeded ${plan.cap} bytes`);
-    const out = collect(child.stdout, plan.cap, touch, overflow("stdout"));
-    const err = collect(child.stderr, plan.cap, touch, overflow("stderr"));
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(code)).catch(() => {});
-    await writer.close().catch(() => {});
-    const status = await child.status;
-    clearTimeout(wall);
-    clearTimeout(idle);
-    killGroup(child.pid); // anything the program left behind in its group
-    const [o, e] = await Promise.all([
-      out(STREAM_GRACE_MS),
-      err(STREAM_GRACE_MS),
-    ]);
-    const dec = new TextDecoder();
-    const stdout = dec.decode(o.bytes);
-    const stderr = dec.decode(e.bytes);
-    const ended: { status: RunStatus; reason: string } = killed ??
-      classify(status.code, status.signal, stderr);
-    return {
-      ok: ended.status === "ok",
-      status: ended.status,
-      stdout,
-      stderr,
-      reason: ended.reason,
-      exitCode: status.signal === null ? status.code : null,
-      durationMs: Math.round(performance.now() - started),
-    };
-  } finally {
-    await Deno.remove(workdir, { recursive: true }).catch(() => {});
   }
+  let result: RunResult | undefined;
+  try {
+    result = await runIn(workdir, code, setup, plan);
+  } finally {
+    const problem = await removeWorkdir(workdir);
+    if (problem) {
+      console.warn(`runPython: ${problem}`);
+      if (result) result.cleanupError = problem;
+    }
+  }
+  return result;
+}
+
+async function runIn(
+  workdir: string,
+  code: string,
+  setup: SandboxInfo,
+  plan: RunPlan,
+): Promise<RunResult> {
+  const started = performance.now();
+  const argv = [
+    ...setup.prefix,
+    setup.python,
+    ...["-P", "-s", "-S", "-B", "-X", "utf8", "-c", WRAPPER_PY],
+    JSON.stringify(plan.cfg),
+  ];
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    cwd: workdir,
+    clearEnv: true,
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      LANG: "C.UTF-8",
+      LC_ALL: "C.UTF-8",
+      HOME: workdir,
+      TMPDIR: workdir,
+      PYTHONHASHSEED: "0",
+      PYTHONIOENCODING: "utf-8",
+    },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let killed: { status: RunStatus; reason: string } | null = null;
+  const kill = (status: RunStatus, reason: string) => {
+    if (killed) return;
+    killed = { status, reason };
+    killGroup(child.pid);
+  };
+  const wall = setTimeout(
+    () => kill("timeout", `wall-clock timeout after ${plan.timeoutMs} ms`),
+    plan.timeoutMs,
+  );
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const touch = () => {
+    if (plan.idleMs === undefined) return;
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => kill("timeout", `no output for ${plan.idleMs} ms`),
+      plan.idleMs,
+    );
+  };
+  touch();
+  const overflow = (name: string) => () =>
+    kill("output_limit", `${name} exceeded ${plan.cap} bytes`);
+  const out = collect(child.stdout, plan.cap, touch, overflow("stdout"));
+  const err = collect(child.stderr, plan.cap, touch, overflow("stderr"));
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(code)).catch(() => {});
+  await writer.close().catch(() => {});
+  const status = await child.status;
+  clearTimeout(wall);
+  clearTimeout(idle);
+  killGroup(child.pid); // anything the program left behind in its group
+  const [o, e] = await Promise.all([
+    out(STREAM_GRACE_MS),
+    err(STREAM_GRACE_MS),
+  ]);
+  const dec = new TextDecoder();
+  const stdout = dec.decode(o.bytes);
+  const stderr = dec.decode(e.bytes);
+  const ended: { status: RunStatus; reason: string } = killed ??
+    classify(status.code, status.signal, stderr);
+  return {
+    ok: ended.status === "ok",
+    status: ended.status,
+    stdout,
+    stderr,
+    reason: ended.reason,
+    exitCode: status.signal === null ? status.code : null,
+    durationMs: Math.round(performance.now() - started),
+    cleanupError: "",
+  };
 }

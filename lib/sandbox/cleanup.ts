@@ -1,0 +1,65 @@
+/**
+ * Removal of a sandbox working directory. A program may leave its directory hard to delete
+ * (a subdirectory with mode 000 stops a non-root user from listing and emptying it), so a
+ * failed removal restores owner permissions on every entry inside the directory (never
+ * following symbolic links, never touching anything outside it) and tries again. A directory
+ * that still cannot be removed is reported, never ignored.
+ *
+ * @module
+ */
+
+/** Gives the owner rwx on `path` and, for a directory, on everything below it (no symlinks). */
+async function restorePermissions(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch {
+    return; // gone already
+  }
+  if (info.isSymlink) return; // chmod would follow it out of the directory
+  try {
+    await Deno.chmod(path, info.isDirectory ? 0o700 : 0o600);
+  } catch {
+    // not ours to change: the retry below will say why removal fails
+  }
+  if (!info.isDirectory) return;
+  try {
+    for await (const entry of Deno.readDir(path)) {
+      await restorePermissions(`${path}/${entry.name}`);
+    }
+  } catch {
+    // unreadable even after chmod: the retry reports it
+  }
+}
+
+async function tryRemove(dir: string): Promise<unknown> {
+  try {
+    await Deno.remove(dir, { recursive: true });
+    return null;
+  } catch (err) {
+    return err instanceof Deno.errors.NotFound ? null : err;
+  }
+}
+
+/**
+ * Removes the directory `dir` and everything in it. Resolves to `""` when it is gone (or was
+ * never there), else to one line naming the directory and why it could not be removed.
+ *
+ * @example
+ * ```ts
+ * import { removeWorkdir } from "./cleanup.ts";
+ * const dir = await Deno.makeTempDir({ prefix: "magrpo-sandbox-" });
+ * await Deno.mkdir(`${dir}/locked`);
+ * await Deno.chmod(`${dir}/locked`, 0o000);
+ * await removeWorkdir(dir); // "" (permissions restored, then removed)
+ * ```
+ */
+export async function removeWorkdir(dir: string): Promise<string> {
+  if (await tryRemove(dir) === null) return "";
+  await restorePermissions(dir);
+  const err = await tryRemove(dir);
+  if (err === null) return "";
+  return `could not remove the sandbox working directory '${dir}': ${
+    err instanceof Error ? err.message : String(err)
+  }`;
+}
