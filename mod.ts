@@ -87,7 +87,9 @@ export {
   toGraphNames,
   weightPrefix,
 } from "./lib/model/config.ts";
-export type { Activation, Arch, ModelConfig } from "./lib/model/config.ts";
+export type { Activation, Arch, ModelConfig, WeightFile } from "./lib/model/config.ts";
+export type { JsonObject } from "./lib/model/json_fields.ts";
+export { parseRopeScaling, ropeInvFreq, type RopeScaling } from "./lib/model/rope.ts";
 export { parseGenerationConfig } from "./lib/model/generation_config.ts";
 export type { GenerationConfig } from "./lib/model/generation_config.ts";
 export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./lib/model/float_bits.ts";
@@ -134,7 +136,13 @@ export {
 export type { StorageInfo, StoredPolicy } from "./lib/policy/load.ts";
 export { argmax, chooseToken, filterThreshold, logSumExp } from "./lib/policy/choose.ts";
 export type { ChooseOptions } from "./lib/policy/choose.ts";
-export { encodePrompt, sampleTexts, sampleTokens } from "./lib/policy/sample.ts";
+export {
+  defaultEosTokenIds,
+  encodePrompt,
+  sampleTexts,
+  sampleTokens,
+  samplingDefaults,
+} from "./lib/policy/sample.ts";
 export type { Completion, FinishReason, SampleOptions } from "./lib/policy/sample.ts";
 export { buildDecodeGraph, createKvCache, decodeSession, decodeStep } from "./lib/policy/decode.ts";
 export type { DecodeInput, KvCache } from "./lib/policy/decode.ts";
@@ -193,12 +201,15 @@ export {
   transitionScore,
   twoWriterEnv,
   vocabularyJaccard,
+  writingAgentReward,
+  writingPaperMetrics,
   writingReward,
 } from "./lib/envs/writing_reward.ts";
 export type {
   BandScore,
   RatioBand,
   WritingMeasurements,
+  WritingPaperMetrics,
   WritingRewardConfig,
 } from "./lib/envs/writing_reward.ts";
 
@@ -268,6 +279,8 @@ export { extractCode, extractFunction, hasReturnValue, importLines } from "./lib
 export {
   AUX_NAME,
   CODING_MAX_REWARD,
+  codingAgentLevels,
+  codingAgentReward,
   codingEnv,
   codingLevels,
   codingReward,
@@ -302,15 +315,24 @@ export { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "./lib/metrics/p
 // MAGRPO primitives, one concept per file, in the order of the data path.
 export { jointActions, jointMembership } from "./lib/rl/joint.ts";
 export type { JointMode } from "./lib/rl/joint.ts";
-export { jointTexts, rolloutNode, rolloutTree, sampleGroups } from "./lib/rl/rollout.ts";
+export {
+  jointTexts,
+  nextTurnPrompts,
+  rolloutNode,
+  rolloutTree,
+  sampleGroups,
+} from "./lib/rl/rollout.ts";
 export type { GroupOptions, RolloutNode, TreeOptions } from "./lib/rl/rollout.ts";
 export {
   applyProcessor,
+  describeExample,
+  evaluateAgentRewards,
   evaluateJointRewards,
   rewardProcessor,
   rewardStats,
 } from "./lib/rl/rewards.ts";
 export type {
+  AgentRewardFn,
   EvaluateRewardOptions,
   JointRewardFn,
   RewardProcessorOptions,
@@ -327,7 +349,7 @@ export {
 export type { FlatNode, JointNode } from "./lib/rl/returns.ts";
 export { groupAdvantages } from "./lib/rl/advantages.ts";
 export type { AdvantageOptions, Baseline } from "./lib/rl/advantages.ts";
-export { updateAgent } from "./lib/rl/update.ts";
+export { cutAfterEos, updateAgent } from "./lib/rl/update.ts";
 export type { AgentSample, UpdateMetrics, UpdateOptions } from "./lib/rl/update.ts";
 export {
   collectCritic,
@@ -368,6 +390,8 @@ export {
   DEFAULT_CONFIG,
   describeConfig,
   loadConfig,
+  RESUME_SAFE_KEYS,
+  resumeConflicts,
   runPaths,
   validateConfig,
 } from "./lib/rl/config.ts";
@@ -379,7 +403,7 @@ export type {
   ScheduleName,
   TrainerConfig,
 } from "./lib/rl/config.ts";
-export { openJsonl, readJsonl, toJsonSafe } from "./lib/util/jsonl.ts";
+export { filterJsonl, openJsonl, readJsonl, toJsonSafe } from "./lib/util/jsonl.ts";
 export type { JsonlOptions, JsonlWriter, JsonSafe } from "./lib/util/jsonl.ts";
 export {
   checkpointName,
@@ -390,5 +414,7 @@ export {
   saveCheckpoint,
 } from "./lib/rl/checkpoint.ts";
 export type { Checkpoint, CheckpointEntry } from "./lib/rl/checkpoint.ts";
+export { clearRun, prepareRun, runFiles } from "./lib/rl/run_folder.ts";
+export type { PreparedRun, RunFiles } from "./lib/rl/run_folder.ts";
 export { evaluate, train } from "./lib/rl/trainer.ts";
 export type { StepRecord, TrainOptions, TrainResult } from "./lib/rl/trainer.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openJsonl, readJsonl, toJsonSafe } from "../lib/util/jsonl.ts";
+import { filterJsonl, openJsonl, readJsonl, toJsonSafe } from "../lib/util/jsonl.ts";
 import { UserError } from "../lib/util/errors.ts";
 
 /** Runs `f` with console.warn captured; returns the warnings. */
@@ -118,5 +118,30 @@ Deno.test("an incomplete last line (crash mid-write) is skipped by readers and r
     });
     assert.match(openWarnings[0], /dropping an incomplete last line \(4 bytes/);
     assert.equal(await Deno.readTextFile(path), '{"step":1}\n{"step":2}\n{"step":3}\n');
+  });
+});
+
+Deno.test("filterJsonl keeps the matching records, rewrites the file atomically, counts the rest", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    await Deno.writeTextFile(
+      path,
+      '{"type":"step","step":1}\n{"type":"step","step":2}\n{"type":"eval","step":2}\n' +
+        '{"type":"step","step":3}\n{"type":"st',
+    );
+    const warnings = await captureWarnings(async () => {
+      assert.equal(await filterJsonl(path, (r) => (r.step as number) <= 2), 1);
+    });
+    assert.deepEqual(warnings, [`warning: ${path}:5: skipping an incomplete last line`]);
+    assert.equal(
+      await Deno.readTextFile(path),
+      '{"type":"step","step":1}\n{"type":"step","step":2}\n{"type":"eval","step":2}\n',
+    );
+    // nothing to drop: the file is left untouched; no temporary files remain
+    const mtime = (await Deno.stat(path)).mtime;
+    assert.equal(await filterJsonl(path, () => true), 0);
+    assert.deepEqual((await Deno.stat(path)).mtime, mtime);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["metrics.jsonl"]);
+    assert.equal(await filterJsonl(`${dir}/none.jsonl`, () => false), 0);
   });
 });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   applyProcessor,
+  evaluateAgentRewards,
   evaluateJointRewards,
   rewardProcessor,
   rewardStats,
@@ -173,4 +174,32 @@ Deno.test("rewardStats: mean, population std, min, max, level means", () => {
   assert.equal(s.max, 6);
   assert.deepEqual(s.levels, { a: 0.5, b: 2 }); // a: (1 + 0 + 0.5)/3, b: only one
   assert.throws(() => rewardStats([]), /at least one reward/);
+});
+
+Deno.test("evaluateAgentRewards: one number per text; a throw or a non-number names the function, agent and example", async () => {
+  const own = (i: number, t: string) => i * 10 + t.length;
+  assert.deepEqual(await evaluateAgentRewards(own, 2, ["ab", "", "xyz"], { id: 1 }), [22, 20, 23]);
+  await assert.rejects(
+    () =>
+      evaluateAgentRewards(
+        function partScore(_i: number, t: string) {
+          if (t === "bad") throw new Error("cannot parse");
+          return 1;
+        },
+        0,
+        ["ok", "bad"],
+        { task_id: "HumanEval/3" },
+      ),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message === 'agent reward function "partScore" threw: cannot parse on example ' +
+          "task_id=HumanEval/3 for agent 0, completion 1",
+  );
+  await assert.rejects(
+    () => evaluateAgentRewards(() => NaN, 1, ["a"], { id: 9 }),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message === "anonymous agent reward function returned NaN (expected a finite number) " +
+          "on example id=9 for agent 1, completion 0",
+  );
 });

@@ -15,6 +15,7 @@ import {
 import { updateAgent } from "../lib/rl/update.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { makeRng } from "../lib/util/rng.ts";
+import { UserError } from "../lib/util/errors.ts";
 import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
 
 const CFG = tinyLlamaConfig();
@@ -163,4 +164,47 @@ Deno.test("updateAgent: a positive advantage raises that completion's log-prob, 
   assert.ok(sum(after[1]) < sum(before[1]), `${sum(before[1])} → ${sum(after[1])}`);
   assert.equal(r.metrics.losses.length, 1);
   assert.ok(Number.isFinite(r.metrics.gradNorms[0]) && r.metrics.gradNorms[0] > 0);
+});
+
+Deno.test("a throwing or malformed transition / agentReward is one UserError naming it and the example", async () => {
+  const tree = (transition: Environment<string>["transition"]) =>
+    rolloutTree({ ...lengthEnv, transition }, "x", [agent(1), agent(2)], {
+      turns: 2,
+      groupSize: 1,
+      mode: "aligned",
+      rng: makeRng(1),
+      sampling: { maxNewTokens: 2 },
+    });
+  await assert.rejects(
+    () =>
+      tree(() => {
+        throw new Error("no feedback");
+      }),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message === `transition function of environment 'length' threw: no feedback on example "x"`,
+  );
+  await assert.rejects(
+    () => tree(() => ["only one"]),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message === "transition function of environment 'length' must return one prompt " +
+          'string per agent (2), got 1 value(s) (string) on example "x"',
+  );
+  const env = toyEnv();
+  const ex = env.rows[0];
+  const broken = {
+    ...env,
+    agentReward: function ownPart(i: number) {
+      if (i === 1) throw new Error("bad part");
+      return 0;
+    },
+  };
+  await assert.rejects(
+    () => collectIndependent(broken, ex, [agent(1), agent(2)], SETTINGS, makeRng(5)),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message.startsWith('agent reward function "ownPart" threw: bad part on example ') &&
+      e.message.endsWith(" for agent 1, completion 0"),
+  );
 });

@@ -4,6 +4,8 @@ import {
   DEFAULT_CONFIG,
   describeConfig,
   loadConfig,
+  RESUME_SAFE_KEYS,
+  resumeConflicts,
   runPaths,
   type TrainerConfig,
   validateConfig,
@@ -232,4 +234,55 @@ Deno.test("loadConfig: reads a file; missing file and bad JSON name the file", a
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("settings the trainer cannot run together are rejected at load time", () => {
+  for (const algorithm of ["critic", "independent", "grpo_single"]) {
+    assert.equal(
+      errorOf(() => validateConfig({ algorithm, jointMode: "cross" }, "run.json")),
+      `run.json: invalid trainer config (1 problem):\n  - jointMode: "cross" applies to ` +
+        `algorithm "magrpo" only; "${algorithm}" samples aligned groups (use jointMode "aligned")`,
+    );
+  }
+  for (const algorithm of ["independent", "grpo_single"]) {
+    assert.equal(
+      errorOf(() => validateConfig({ algorithm, turns: 2 }, "run.json")),
+      `run.json: invalid trainer config (1 problem):\n  - turns: algorithm "${algorithm}" ` +
+        `is single-turn (turns = 1), got 2`,
+    );
+  }
+  assert.equal(
+    errorOf(() => validateConfig({ jointMode: "cross", turns: 3 }, "run.json")),
+    `run.json: invalid trainer config (1 problem):\n  - jointMode: "cross" needs turns = 1 ` +
+      `(multi-turn trees use aligned joint actions), got turns 3`,
+  );
+  // allowed: MAGRPO cross single-turn, critic multi-turn
+  assert.equal(validateConfig({ jointMode: "cross" }, "x").jointMode, "cross");
+  assert.equal(validateConfig({ algorithm: "critic", turns: 2 }, "x").turns, 2);
+  // key problems are reported first (combination checks need valid keys)
+  assert.equal(
+    errorOf(() => validateConfig({ algorithm: "critic", jointMode: "cross", turns: 0 }, "x")),
+    "x: invalid trainer config (1 problem):\n  - turns: expected an integer ≥ 1, got 0",
+  );
+});
+
+Deno.test("resumeConflicts: differing keys except the resume-safe ones", () => {
+  assert.deepEqual(RESUME_SAFE_KEYS, ["steps", "ep", "eval.*", "checkpoint.*", "log.*"]);
+  const saved = configToJson(validateConfig({ seed: 1, optimizer: { lr: 1e-3 } }, "x"));
+  const now = validateConfig({
+    seed: 2,
+    optimizer: { lr: 1e-3, schedule: "cosine" },
+    env: { maxRows: 5 },
+    steps: 7,
+    ep: "cuda",
+    eval: { every: 3 },
+    checkpoint: { keep: 9 },
+    log: { name: "other" },
+  }, "x");
+  assert.deepEqual(resumeConflicts(saved, now), [
+    "env.maxRows: (unset) → 5",
+    'optimizer.schedule: "constant" → "cosine"',
+    "seed: 1 → 2",
+  ]);
+  assert.deepEqual(resumeConflicts(JSON.parse(JSON.stringify(now)), now), []);
 });

@@ -2,14 +2,16 @@
  * README's main command: two agents, both starting from the embedded default model
  * (`data/default-model`), trained with MAGRPO on the toy cooperative task for a few steps.
  * Prints each step's mean joint reward, loss per agent and tokens/s, then the reward before and
- * after. Everything runs offline from files in the repository.
+ * after. Everything runs offline from files in the repository. Each invocation is a fresh run
+ * in `runs/main-magrpo-toy-seed<S>/`: a previous run's metrics, checkpoints and agents there are
+ * removed first (the trainer says so in one line).
  *
  * Usage: `bash tools/main.sh [--steps N] [--seed S] [--ep cpu|webgpu|cuda] [--model DIR]`
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { validateConfig } from "../lib/rl/config.ts";
+import { runPaths, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { runCli, UserError } from "../lib/util/errors.ts";
 
@@ -43,7 +45,9 @@ await runCli(async () => {
     checkpoint: { every: 0, keep: 1 },
   }, "tools/main.ts");
   console.log(
-    `MAGRPO: 2 agents from ${values.model} on the toy cooperative task, G=8, 4 prompts/step, ${steps} steps, seed ${seed}`,
+    `MAGRPO: 2 agents from ${values.model} on the toy cooperative task, G=8, 4 prompts/step, ${steps} steps, seed ${seed}; fresh run in ${
+      runPaths(cfg).dir
+    }`,
   );
   const result = await train(cfg, {
     resume: false,

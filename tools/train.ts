@@ -1,8 +1,11 @@
 /**
  * The trainer from the command line: `deno task train --config FILE.json`.
  * Unknown keys and bad values in the config are reported (all at once) before anything runs.
- * Options: `--fresh` ignores existing checkpoints in the run folder; `--print-config` prints
- * the validated config with defaults; `--describe` prints the table of config keys.
+ * Without `--fresh` a run continues from its folder's newest checkpoint (refused, with the keys
+ * named, when the config changed in a key that is not safe to change: see `RESUME_SAFE_KEYS`);
+ * `--fresh` starts over, removing the folder's previous metrics, checkpoints and agents.
+ * `--print-config` prints the validated config with defaults; `--describe` prints the table of
+ * config keys.
  *
  * @module
  */
@@ -41,6 +44,13 @@ await runCli(async () => {
   const steps = r.records.filter((x) => x.type === "step") as unknown as {
     reward: { mean: number };
   }[];
+  if (steps.length === 0) {
+    console.log(
+      `nothing to do: ${dir} already completed its ${cfg.steps} steps ` +
+        `(raise "steps" to continue, or --fresh to start over)`,
+    );
+    return;
+  }
   const first = steps.slice(0, 5), lastFew = steps.slice(-5);
   const avg = (xs: { reward: { mean: number } }[]) =>
     xs.reduce((a, x) => a + x.reward.mean, 0) / Math.max(1, xs.length);

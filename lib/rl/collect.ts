@@ -18,7 +18,7 @@ import type { ParamStore } from "../model/params.ts";
 import { type RolloutNode, rolloutNode, rolloutTree, sampleGroups } from "./rollout.ts";
 import { type AdvantageOptions, groupAdvantages } from "./advantages.ts";
 import { crossAgentReturns, flattenTree, treeAdvantages, treeReturns } from "./returns.ts";
-import { evaluateJointRewards } from "./rewards.ts";
+import { evaluateAgentRewards, evaluateJointRewards } from "./rewards.ts";
 import type { AgentSample } from "./update.ts";
 import type { Critic } from "./critic.ts";
 import type { SampleOptions } from "../policy/sample.ts";
@@ -39,7 +39,7 @@ export interface CollectSettings {
   turns: number;
   /** Discount. */
   gamma: number;
-  /** Early termination threshold. */
+  /** Early termination: a node whose G raw immediate rewards have a mean > this is not expanded. */
   earlyStopThreshold: number | null;
   /** Baseline and normalization. */
   advantage: AdvantageOptions;
@@ -55,8 +55,10 @@ export interface Collected {
   samples: AgentSample[][];
   /** Joint reward breakdowns of every joint action (all turns). */
   breakdowns: RewardBreakdown[];
-  /** Mean shaped reward per turn. */
+  /** Mean shaped immediate reward per turn (over the nodes of that turn). */
   turnRewards: number[];
+  /** Mean return per turn (`treeReturns`, with γ; equal to `turnRewards` for one turn). */
+  turnReturns: number[];
   /** Every advantage used. */
   advantages: number[];
   /** The rollout tree (MAGRPO, critic). */
@@ -70,10 +72,13 @@ function shapeTree(node: RolloutNode, shape: (r: number) => number): void {
   for (const c of node.children ?? []) if (c) shapeTree(c, shape);
 }
 
-function turnMeans(nodes: { node: RolloutNode; turn: number }[]): number[] {
+function turnMeans(
+  nodes: { node: RolloutNode; turn: number }[],
+  of: (n: RolloutNode) => number[] = (n) => n.rewards,
+): number[] {
   const sums: number[] = [], counts: number[] = [];
   for (const { node, turn } of nodes) {
-    for (const r of node.rewards) {
+    for (const r of of(node)) {
       sums[turn] = (sums[turn] ?? 0) + r;
       counts[turn] = (counts[turn] ?? 0) + 1;
     }
@@ -124,7 +129,14 @@ export async function collectMagrpo<E>(
     }
   }
   const breakdowns = flat.flatMap(({ node }) => node.breakdowns);
-  return { samples, breakdowns, turnRewards: turnMeans(flat), advantages, tree };
+  return {
+    samples,
+    breakdowns,
+    turnRewards: turnMeans(flat),
+    turnReturns: turnMeans(flat, (n) => n.returns!),
+    advantages,
+    tree,
+  };
 }
 
 /** Independent learners: each agent's own reward and own group baseline (single turn). */
@@ -146,9 +158,8 @@ export async function collectIndependent<E>(
   shapeTree(node, s.shape);
   const samples: AgentSample[][] = [], advantages: number[] = [];
   for (let i = 0; i < policies.length; i++) {
-    const own = await Promise.all(
-      node.completions[i].map((c) => env.agentReward!(i, c.text, example)),
-    );
+    const texts = node.completions[i].map((c) => c.text);
+    const own = await evaluateAgentRewards(env.agentReward, i, texts, example);
     const adv = groupAdvantages(own.map(s.shape), s.advantage);
     samples.push(node.completions[i].map((c, k) => ({ completion: c, advantage: adv[k] })));
     advantages.push(...adv);
@@ -157,6 +168,7 @@ export async function collectIndependent<E>(
     samples,
     breakdowns: node.breakdowns,
     turnRewards: turnMeans([{ node, turn: 0 }]),
+    turnReturns: turnMeans([{ node, turn: 0 }]),
     advantages,
     tree: node,
   };
@@ -198,10 +210,12 @@ export async function collectSingle<E>(
   );
   const rewards = breakdowns.map((b) => s.shape(b.total));
   const adv = groupAdvantages(rewards, s.advantage);
+  const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
   return {
     samples: [group.map((c, k) => ({ completion: c, advantage: adv[k] }))],
     breakdowns,
-    turnRewards: [rewards.reduce((a, b) => a + b, 0) / rewards.length],
+    turnRewards: [mean],
+    turnReturns: [mean],
     advantages: adv,
   };
 }

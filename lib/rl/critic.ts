@@ -3,7 +3,8 @@
  * prompt (centralized training) and predicts the return. It is a transformer of the policy's
  * architecture with a scalar head on the hidden state of the last prompt token, trained by
  * mean squared error in one graph call (forward, loss, backward, AdamW). Advantages are
- * `r + γ·V(next) − V(current)` (see `trainer_algorithms.ts`).
+ * `r + γ·V(next) − V(current)` (see `collectCritic` in `collect.ts`; the trainer fits the critic
+ * on each node's mean return).
  *
  * @module
  */

@@ -4,7 +4,8 @@
  * normalization, see `aggregation.ts`), `ℓ_t = −A_t · log π(t)` (the paper's on-policy
  * REINFORCE-style term) or, with clipping, the PPO term `−min(r_t A_t, clip(r_t, 1−ε, 1+ε) A_t)`
  * with `r_t = exp(log π − log π_old)`, and `k3 = exp(ref − log π) − (ref − log π) − 1` the
- * k3 estimator of KL(π ‖ π_ref).
+ * k3 estimator of KL(π ‖ π_ref). The reported `kl` and `clipFraction` are plain means over the
+ * trained tokens (those with `w > 0`), whatever the aggregation.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { input, type Tensor } from "../engine/graph.ts";
 import {
   add,
   cast,
+  div,
   exp,
   greater,
   maximum,
@@ -44,9 +46,9 @@ export interface LossGraph {
   logp: Tensor;
   /** Logits `[B, T, V]`. */
   logits: Tensor;
-  /** Σ w·k3 (weighted mean KL estimate), when `klBeta` > 0. */
+  /** Mean k3 KL estimate over the trained tokens (`w > 0`), when `klBeta` > 0. */
   kl?: Tensor;
-  /** Σ w·[token was clipped], when `clipEps` > 0. */
+  /** Fraction of trained tokens (`w > 0`) whose ratio lies outside the clip range. */
   clipFraction?: Tensor;
 }
 
@@ -85,6 +87,11 @@ export function policyLossGraph(
   });
   const logp = logProbsOf(logits, targets);
   const out: LossGraph = { loss: logp, logp, logits };
+  let trained: Tensor | undefined; // 1 on the tokens that count (built only when needed)
+  const tokenMean = (x: Tensor) => {
+    trained ??= cast(greater(weights, 0), dtype);
+    return div(reduceSum(mul(trained, x)), maximum(reduceSum(trained), 1));
+  };
   let term: Tensor;
   if (opts.clipEps && opts.clipEps > 0) {
     const old = input(g, "old_logp", shape, dtype);
@@ -93,9 +100,7 @@ export function policyLossGraph(
     const clipped = minimum(maximum(ratio, lo), hi);
     term = neg(minimum(mul(ratio, adv), mul(clipped, adv)));
     const outside = maximum(sub(ratio, hi), sub(lo, ratio)); // > 0 where clipped
-    out.clipFraction = reduceSum(
-      mul(weights, cast(greater(outside, 0), dtype)),
-    );
+    out.clipFraction = tokenMean(cast(greater(outside, 0), dtype));
   } else {
     term = neg(mul(adv, logp));
   }
@@ -104,8 +109,8 @@ export function policyLossGraph(
     const ref = input(g, "ref_logp", shape, dtype);
     const d = sub(ref, logp);
     const k3 = sub(sub(exp(d), d), 1);
-    out.kl = reduceSum(mul(weights, k3));
-    loss = add(loss, mul(out.kl, opts.klBeta));
+    out.kl = tokenMean(k3);
+    loss = add(loss, mul(reduceSum(mul(weights, k3)), opts.klBeta));
   }
   out.loss = loss;
   return out;

@@ -34,8 +34,17 @@ export interface EvaluateRewardOptions {
   concurrency?: number;
 }
 
-/** A short name for an example: its `task_id` / `id` field, else ≤ 200 chars of JSON. */
-function describeExample(example: unknown): string {
+/**
+ * A short name for an example in error messages: its `task_id` / `id` field, else ≤ 200
+ * characters of its JSON.
+ *
+ * @example
+ * ```ts
+ * import { describeExample } from "./rewards.ts";
+ * describeExample({ id: 7, text: "…" }); // "id=7"
+ * ```
+ */
+export function describeExample(example: unknown): string {
   if (example && typeof example === "object") {
     for (const key of ["task_id", "id"]) {
       const v = (example as Record<string, unknown>)[key];
@@ -142,6 +151,57 @@ export async function evaluateJointRewards<E>(
   };
   const workers = Math.min(concurrency, jointActions.length);
   await Promise.all(Array.from({ length: workers }, worker));
+  return out;
+}
+
+/** A per-agent reward function: what agent `agent` achieves alone with `text` (may be async). */
+export type AgentRewardFn<E = unknown> = (
+  agent: number,
+  text: string,
+  example: E,
+) => number | Promise<number>;
+
+/**
+ * Calls `agentReward(agent, text, example)` for each of one agent's texts (in order, one after
+ * another) and returns the numbers. A throw, or anything but a finite number, is ONE
+ * {@link UserError} naming the function, the agent, the example and the completion index.
+ *
+ * @example
+ * ```ts
+ * import { evaluateAgentRewards } from "./rewards.ts";
+ * const own = (_i: number, t: string) => t.length;
+ * await evaluateAgentRewards(own, 1, ["ab", "c"], { id: 3 }); // [2, 1]
+ * ```
+ */
+export async function evaluateAgentRewards<E>(
+  agentReward: AgentRewardFn<E>,
+  agent: number,
+  texts: string[],
+  example: E,
+): Promise<number[]> {
+  const name = agentReward.name
+    ? `agent reward function "${agentReward.name}"`
+    : "anonymous agent reward function";
+  const where = (k: number) =>
+    `on example ${describeExample(example)} for agent ${agent}, completion ${k}`;
+  const out: number[] = [];
+  for (const [k, text] of texts.entries()) {
+    let v: unknown;
+    try {
+      v = await agentReward(agent, text, example);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new UserError(`${name} threw: ${msg} ${where(k)}`, { cause: err });
+    }
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new UserError(
+        `${name} returned ${typeof v === "number" ? v : typeof v} (expected a finite number) ${
+          where(k)
+        }`,
+      );
+    }
+    out.push(v);
+  }
   return out;
 }
 

@@ -11,7 +11,7 @@ import type { Policy } from "../policy/policy.ts";
 import { type Completion, type SampleOptions, sampleTexts } from "../policy/sample.ts";
 import type { Rng } from "../util/rng.ts";
 import { jointActions, type JointMode } from "./joint.ts";
-import { evaluateJointRewards } from "./rewards.ts";
+import { describeExample, evaluateJointRewards } from "./rewards.ts";
 import { shouldExpand } from "./returns.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -128,20 +128,58 @@ export async function rolloutNode<E>(
   };
 }
 
+/**
+ * Calls `env.transition(example, texts, histories)`; a throw, or anything but one string per
+ * agent, is a {@link UserError} naming the environment's transition and the example.
+ */
+export async function nextTurnPrompts<E>(
+  env: Environment<E>,
+  example: E,
+  texts: string[],
+  histories: AgentHistory[],
+): Promise<string[]> {
+  const fn = env.transition;
+  const name = `transition function of environment '${env.name}'`;
+  const where = `on example ${describeExample(example)}`;
+  if (!fn) throw new UserError(`environment '${env.name}' has no transition function`);
+  let out: unknown;
+  try {
+    out = await fn(example, texts, histories);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new UserError(`${name} threw: ${msg} ${where}`, { cause: err });
+  }
+  if (
+    !Array.isArray(out) || out.length !== texts.length || !out.every((p) => typeof p === "string")
+  ) {
+    const got = Array.isArray(out)
+      ? `${out.length} value(s) (${out.map((p) => typeof p).join(", ")})`
+      : typeof out;
+    throw new UserError(
+      `${name} must return one prompt string per agent (${texts.length}), got ${got} ${where}`,
+    );
+  }
+  return out;
+}
+
 /** Options of {@link rolloutTree}. */
 export interface TreeOptions extends GroupOptions {
   /** Number of turns T (1 = single turn). */
   turns: number;
   /** Joint mode (multi-turn trees are aligned: G^T leaves). */
   mode: JointMode;
-  /** Do not expand a node whose mean immediate reward exceeds this (early termination). */
+  /**
+   * Early termination: do not expand a node when the mean of its G joint actions' immediate
+   * rewards (raw: as the reward function returned them) is strictly greater than this.
+   */
   earlyStopThreshold?: number | null;
 }
 
 /**
  * A multi-turn episode as a tree: each joint action of a node opens a child whose prompts come
  * from `env.transition(example, joint texts, histories)`; expansion stops at `turns` or when
- * the node's mean immediate reward exceeds `earlyStopThreshold`.
+ * the mean of the node's G raw immediate rewards is strictly greater than `earlyStopThreshold`
+ * (see `shouldExpand`).
  */
 export async function rolloutTree<E>(
   env: Environment<E>,
@@ -182,7 +220,7 @@ export async function rolloutTree<E>(
         prompts: [...h.prompts, prompts[i]],
         responses: [...h.responses, texts[i]],
       }));
-      const nextPrompts = await env.transition!(example, texts, next);
+      const nextPrompts = await nextTurnPrompts(env, example, texts, next);
       node.children.push(await expand(nextPrompts, next, turn + 1));
     }
     return node;

@@ -81,9 +81,9 @@ export interface StepMetrics {
   loss: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
-  /** Weighted KL estimate (when the graph has a KL term). */
+  /** Mean k3 KL estimate over the trained tokens (when the graph has a KL term). */
   kl?: number;
-  /** Weighted fraction of clipped tokens (when the graph clips). */
+  /** Fraction of the trained tokens whose ratio was clipped (when the graph clips). */
   clipFraction?: number;
   /** Per-token log-probs `[B·T]` under the parameters before the update. */
   logp: Float32Array | Float64Array;

@@ -27,22 +27,21 @@ import {
   collectSingle,
 } from "./collect.ts";
 import { createCritic, type Critic, initCriticParams } from "./critic.ts";
-import { rewardStats } from "./rewards.ts";
+import { rewardProcessor, rewardStats } from "./rewards.ts";
 import { openJsonl } from "../util/jsonl.ts";
-import {
-  latestCheckpoint,
-  loadCheckpoint,
-  pruneCheckpoints,
-  saveCheckpoint,
-} from "./checkpoint.ts";
+import { pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
+import { prepareRun, runFiles } from "./run_folder.ts";
 import { progress } from "../viz/progress.ts";
 import { UserError } from "../util/errors.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
-  /** Continue from the run folder's latest checkpoint (default true when one exists). */
+  /**
+   * Continue from the run folder's latest checkpoint (default true; a fresh run when there is
+   * none). False starts over: the folder's previous metrics, checkpoints and agents are removed.
+   */
   resume?: boolean;
-  /** Stop after this step (simulates an interruption; checkpoints as configured). */
+  /** Stop after this step (a graceful stop: it saves a checkpoint there). */
   stopAfter?: number;
   /** Called with each step's log record. */
   onStep?: (record: StepRecord) => void;
@@ -71,7 +70,7 @@ const clone = (p: ParamStore): ParamStore =>
   );
 
 function settings(cfg: TrainerConfig, greedy = false): CollectSettings {
-  const [lo, hi] = cfg.rewardClamp ?? [-Infinity, Infinity];
+  const [clampMin, clampMax] = cfg.rewardClamp ?? [-Infinity, Infinity];
   return {
     groupSize: greedy ? 1 : cfg.groupSize,
     jointMode: cfg.jointMode,
@@ -81,7 +80,12 @@ function settings(cfg: TrainerConfig, greedy = false): CollectSettings {
     earlyStopThreshold: cfg.earlyStopThreshold,
     advantage: cfg.advantage,
     sampling: { ...cfg.sampling, ...(greedy ? { temperature: 0 } : {}) },
-    shape: (r) => Math.min(hi, Math.max(lo, r * cfg.rewardScale + cfg.rewardShift)),
+    shape: rewardProcessor({
+      scale: cfg.rewardScale,
+      shift: cfg.rewardShift,
+      clampMin,
+      clampMax,
+    }),
   };
 }
 
@@ -110,11 +114,19 @@ function collect(
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+/** Per turn, the mean over the lists that have that turn. */
+const perTurn = (lists: number[][]) => {
+  const byTurn: number[][] = [];
+  for (const l of lists) l.forEach((x, t) => (byTurn[t] ??= []).push(x));
+  return byTurn.map(mean);
+};
 
 /**
  * Trains as `cfg` says; returns the final states and every log record. Writes
  * `<run>/metrics.jsonl`, `<run>/config.json`, `<run>/checkpoints/step-N/` and, at the end,
- * each agent as a Hugging Face folder `<run>/agent-i/`.
+ * each agent as a Hugging Face folder `<run>/agent-i/`. A fresh run clears the folder's previous
+ * outputs; a resumed one checks the config against the checkpoint's and cuts `metrics.jsonl`
+ * back to the checkpoint's step (see `run_folder.ts`), so every step is logged exactly once.
  */
 export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const { dir } = runPaths(cfg);
@@ -134,21 +146,18 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
   const evalRows = env.rows.slice(0, Math.min(cfg.eval.prompts, env.rows.length));
   let dataRng = makeRng(`data/${cfg.seed}`), sampleRng = makeRng(`sample/${cfg.seed}`);
   let order = shuffled(dataRng, env.rows.map((_, i) => i)), cursor = 0, start = 0;
-  const ckptDir = `${dir}/checkpoints`;
-  const latest = opts.resume === false ? undefined : await latestCheckpoint(ckptDir);
-  if (latest) {
-    const ck = await loadCheckpoint(latest);
+  const ckptDir = runFiles(dir).checkpoints;
+  const { checkpoint: ck, message } = await prepareRun(cfg, dir, opts.resume !== false);
+  if (message) console.log(message);
+  if (ck) {
     start = ck.step;
     states = ck.agents.slice(0, n);
     if (critic) criticState = ck.agents[n];
     dataRng = makeRng(`data/${cfg.seed}`, ck.rng.data);
     sampleRng = makeRng(`sample/${cfg.seed}`, ck.rng.sample);
     ({ order, cursor } = ck.data);
-  } else {
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(cfg, null, 2) + "\n");
   }
-  const log = await openJsonl(`${dir}/metrics.jsonl`);
+  const log = openJsonl(runFiles(dir).metrics);
   const records: StepRecord[] = [];
   const emit = (r: StepRecord) => {
     log.write(r);
@@ -157,98 +166,102 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
   };
   const policiesOf = (ss: TrainState[]) => ss.map((s) => withParams(base, s.params));
   const last = Math.min(cfg.steps, opts.stopAfter ?? cfg.steps);
-  const bar = opts.quiet
+  const bar = opts.quiet || start >= last
     ? undefined
     : progress({ total: cfg.steps - start, label: `${cfg.algorithm}/${env.name}` });
   const s = settings(cfg);
-  for (let step = start + 1; step <= last; step++) {
-    const t0 = performance.now();
-    const collected: Collected[] = [];
-    for (let p = 0; p < cfg.promptsPerStep; p++) {
-      if (cursor >= order.length) [order, cursor] = [shuffled(dataRng, order), 0];
-      const example = env.rows[order[cursor++]];
-      const c = critic ? { model: critic, params: criticState!.params } : undefined;
-      collected.push(await collect(cfg, env, example, policiesOf(states), s, sampleRng, c));
-    }
-    const tSample = performance.now();
-    const lr = lrAt(step, { ...cfg.optimizer, totalSteps: cfg.steps });
-    const updates: UpdateMetrics[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = await updateAgent(
-        withParams(base, states[i].params),
-        states[i],
-        collected.flatMap((c) => c.samples[i]),
-        {
-          aggregation: cfg.aggregation,
+  try {
+    for (let step = start + 1; step <= last; step++) {
+      const t0 = performance.now();
+      const collected: Collected[] = [];
+      for (let p = 0; p < cfg.promptsPerStep; p++) {
+        if (cursor >= order.length) [order, cursor] = [shuffled(dataRng, order), 0];
+        const example = env.rows[order[cursor++]];
+        const c = critic ? { model: critic, params: criticState!.params } : undefined;
+        collected.push(await collect(cfg, env, example, policiesOf(states), s, sampleRng, c));
+      }
+      const tSample = performance.now();
+      const lr = lrAt(step, { ...cfg.optimizer, totalSteps: cfg.steps });
+      const updates: UpdateMetrics[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await updateAgent(
+          withParams(base, states[i].params),
+          states[i],
+          collected.flatMap((c) => c.samples[i]),
+          {
+            aggregation: cfg.aggregation,
+            lr,
+            loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
+            innerIterations: cfg.innerIterations,
+            maxCompletionLength: cfg.sampling.maxNewTokens,
+            reference: cfg.klBeta > 0 ? base : undefined,
+            adam: cfg.optimizer,
+          },
+        );
+        states[i] = r.state;
+        updates.push(r.metrics);
+      }
+      let criticLoss: number | undefined;
+      if (critic && criticState) {
+        const texts = collected.flatMap((c) => c.criticData!.texts);
+        const targets = collected.flatMap((c) => c.criticData!.targets);
+        ({ state: criticState, loss: criticLoss } = await critic.fit(
+          criticState,
+          texts,
+          targets,
           lr,
-          loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
-          innerIterations: cfg.innerIterations,
-          maxCompletionLength: cfg.sampling.maxNewTokens,
-          reference: cfg.klBeta > 0 ? base : undefined,
-          adam: cfg.optimizer,
-        },
+        ));
+      }
+      const dt = (performance.now() - t0) / 1000;
+      const rs = rewardStats(collected.flatMap((c) => c.breakdowns));
+      const adv = collected.flatMap((c) => c.advantages);
+      const lengths = Array.from(
+        { length: n },
+        (_, i) => collected.flatMap((c) => c.samples[i].map((x) => x.completion.ids.length)),
       );
-      states[i] = r.state;
-      updates.push(r.metrics);
-    }
-    let criticLoss: number | undefined;
-    if (critic && criticState) {
-      const texts = collected.flatMap((c) => c.criticData!.texts);
-      const targets = collected.flatMap((c) => c.criticData!.targets);
-      ({ state: criticState, loss: criticLoss } = await critic.fit(
-        criticState,
-        texts,
-        targets,
-        lr,
-      ));
-    }
-    const dt = (performance.now() - t0) / 1000;
-    const rs = rewardStats(collected.flatMap((c) => c.breakdowns));
-    const adv = collected.flatMap((c) => c.advantages);
-    const lengths = Array.from(
-      { length: n },
-      (_, i) => collected.flatMap((c) => c.samples[i].map((x) => x.completion.ids.length)),
-    );
-    const tokens = updates.reduce((a, u) => a + u.tokens, 0);
-    const record: StepRecord = {
-      type: "step",
-      step,
-      lr,
-      reward: { mean: rs.mean, std: rs.std, min: rs.min, max: rs.max, levels: rs.levels },
-      turnRewards: collected[0].turnRewards,
-      advantage: { mean: mean(adv), std: std(adv), absMean: mean(adv.map(Math.abs)) },
-      loss: updates.map((u) => u.losses.at(-1)),
-      gradNorm: updates.map((u) => u.gradNorms[0]),
-      kl: updates.map((u) => u.kl ?? null),
-      clipFraction: updates.map((u) => u.clipFraction ?? null),
-      entropy: updates.map((u) => u.negLogp),
-      completionLength: lengths.map((l) => mean(l)),
-      criticLoss: criticLoss ?? null,
-      tokensPerSecond: tokens / dt,
-      seconds: {
-        total: dt,
-        sampling: (tSample - t0) / 1000,
-        update: (performance.now() - tSample) / 1000,
-      },
-    };
-    emit(record);
-    bar?.tick(1, `reward ${rs.mean.toFixed(3)}`);
-    if (cfg.eval.every > 0 && (step % cfg.eval.every === 0 || step === cfg.steps)) {
-      emit(await evaluate(cfg, env, evalRows, policiesOf(states), step));
-    }
-    if ((cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0) || step === last) {
-      await saveCheckpoint(ckptDir, {
+      const tokens = updates.reduce((a, u) => a + u.tokens, 0);
+      const record: StepRecord = {
+        type: "step",
         step,
-        agents: critic ? [...states, criticState!] : states,
-        rng: { data: dataRng.state(), sample: sampleRng.state() },
-        data: { order, cursor },
-        config: cfg,
-      });
-      await pruneCheckpoints(ckptDir, cfg.checkpoint.keep);
+        lr,
+        reward: { mean: rs.mean, std: rs.std, min: rs.min, max: rs.max, levels: rs.levels },
+        turnRewards: perTurn(collected.map((c) => c.turnRewards)),
+        turnReturns: perTurn(collected.map((c) => c.turnReturns)),
+        advantage: { mean: mean(adv), std: std(adv), absMean: mean(adv.map(Math.abs)) },
+        loss: updates.map((u) => u.losses.at(-1)),
+        gradNorm: updates.map((u) => u.gradNorms[0]),
+        kl: updates.map((u) => u.kl ?? null),
+        clipFraction: updates.map((u) => u.clipFraction ?? null),
+        entropy: updates.map((u) => u.negLogp),
+        completionLength: lengths.map((l) => mean(l)),
+        criticLoss: criticLoss ?? null,
+        tokensPerSecond: tokens / dt,
+        seconds: {
+          total: dt,
+          sampling: (tSample - t0) / 1000,
+          update: (performance.now() - tSample) / 1000,
+        },
+      };
+      emit(record);
+      bar?.tick(1, `reward ${rs.mean.toFixed(3)}`);
+      if (cfg.eval.every > 0 && (step % cfg.eval.every === 0 || step === cfg.steps)) {
+        emit(await evaluate(cfg, env, evalRows, policiesOf(states), step));
+      }
+      if ((cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0) || step === last) {
+        await saveCheckpoint(ckptDir, {
+          step,
+          agents: critic ? [...states, criticState!] : states,
+          rng: { data: dataRng.state(), sample: sampleRng.state() },
+          data: { order, cursor },
+          config: cfg,
+        });
+        await pruneCheckpoints(ckptDir, cfg.checkpoint.keep);
+      }
     }
+  } finally {
+    bar?.done();
+    log.close();
   }
-  bar?.done();
-  log.close();
   if (last === cfg.steps) {
     for (let i = 0; i < n; i++) {
       await savePolicy({ ...base, params: states[i].params } as StoredPolicy, `${dir}/agent-${i}`);
@@ -260,7 +273,9 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
 /**
  * Evaluation on fixed rows: one (greedy or sampled) joint answer per row and turn, with its own
  * seeded stream so that evaluating never changes the training run. Reports the mean joint
- * reward per turn and per reward level.
+ * reward and its levels, and per turn t (mean over rows) the immediate shaped reward
+ * (`turnRewards[t]`) and the return `R_t = r_t + γ·R_{t+1}` (`turnReturns[t]`, by
+ * `treeReturns`; with one answer per node the mean over children is that one child).
  */
 export async function evaluate(
   cfg: TrainerConfig,
@@ -273,13 +288,14 @@ export async function evaluate(
   const s = settings(cfg, cfg.eval.greedy);
   if (!cfg.eval.greedy) s.groupSize = 1;
   const rng = makeRng(`eval/${cfg.seed}/${step}`);
-  const turns: number[][] = [];
+  const turns: number[][] = [], returns: number[][] = [];
   const all = [];
   for (const row of rows) {
     const c = cfg.algorithm === "grpo_single"
       ? await collectSingle(env, row, policies[0], s, rng)
       : await collectMagrpo(env, row, policies, { ...s, jointMode: "aligned" }, rng);
-    c.turnRewards.forEach((r, t) => (turns[t] ??= []).push(r));
+    turns.push(c.turnRewards);
+    returns.push(c.turnReturns);
     all.push(...c.breakdowns);
   }
   const rs = rewardStats(all);
@@ -287,6 +303,7 @@ export async function evaluate(
     type: "eval",
     step,
     reward: { mean: rs.mean, levels: rs.levels },
-    turnRewards: turns.map(mean),
+    turnRewards: perTurn(turns),
+    turnReturns: perTurn(returns),
   };
 }

@@ -17,6 +17,7 @@ import type { LossOptions } from "./loss_graph.ts";
 import { createTrainStep, type StepMetrics, type TrainStep } from "./train_step.ts";
 import type { TrainState } from "../engine/optim_step.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
+import { UserError } from "../util/errors.ts";
 
 /** One trained sequence: a completion and its advantage. */
 export interface AgentSample {
@@ -50,9 +51,9 @@ export interface UpdateMetrics {
   losses: number[];
   /** Gradient norm of each inner iteration. */
   gradNorms: number[];
-  /** KL estimate (first iteration), when on. */
+  /** Mean k3 KL estimate over the trained tokens (first iteration), when on. */
   kl?: number;
-  /** Clipped fraction (last iteration), when clipping. */
+  /** Fraction of trained tokens outside the clip range (last iteration), when clipping. */
   clipFraction?: number;
   /** Trained completion tokens. */
   tokens: number;
@@ -89,14 +90,33 @@ function placeTokens(
   const out = new Float32Array(rows * seqLen);
   samples.forEach((s, r) => {
     const p = s.completion.promptIds.length, v = values(s, r);
-    for (let k = 0; k < v.length; k++) out[r * seqLen + p - 1 + k] = v[k];
+    const n = Math.min(v.length, s.completion.ids.length);
+    for (let k = 0; k < n; k++) out[r * seqLen + p - 1 + k] = v[k];
   });
   return out;
 }
 
 /**
- * Updates one agent on its samples. Batch shapes are rounded up (rows to a multiple of 4,
- * length to a multiple of 16) so that few train graphs are compiled; padding rows weigh 0.
+ * A sample whose completion ends at its first EOS token (kept: the model learns to stop);
+ * anything after it (e.g. padding of a hand-built completion) is dropped, so it is neither
+ * scored nor trained. Samples without EOS are returned as they are.
+ */
+export function cutAfterEos(s: AgentSample, eosTokenIds: readonly number[]): AgentSample {
+  const at = s.completion.ids.findIndex((id) => eosTokenIds.includes(id));
+  if (at < 0 || at === s.completion.ids.length - 1) return s;
+  const c = s.completion;
+  return {
+    ...s,
+    completion: { ...c, ids: c.ids.slice(0, at + 1), logprobs: c.logprobs.slice(0, at + 1) },
+  };
+}
+
+/**
+ * Updates one agent on its samples. The loss is masked to completion tokens: prompt tokens,
+ * padding and anything after a completion's first EOS do not count (the authors' code does not
+ * mask padding; we do). Batch shapes are rounded up (rows to a
+ * multiple of 4, length to a multiple of 16) so that few train graphs are compiled; padding
+ * rows weigh 0.
  */
 export async function updateAgent(
   policy: Policy,
@@ -104,6 +124,7 @@ export async function updateAgent(
   samples: AgentSample[],
   opts: UpdateOptions,
 ): Promise<{ state: TrainState; metrics: UpdateMetrics }> {
+  samples = samples.map((s) => cutAfterEos(s, policy.tokenizer.eosTokenIds));
   const seqs = samples.map((s) => ({
     promptIds: s.completion.promptIds,
     ids: s.completion.ids,
@@ -137,7 +158,10 @@ export async function updateAgent(
   }
   if (loss.klBeta) {
     if (!opts.reference) {
-      throw new Error("updateAgent: klBeta > 0 needs a reference policy");
+      throw new UserError(
+        `updateAgent: loss.klBeta is ${loss.klBeta} but no reference policy was given ` +
+          `(pass options.reference, e.g. the initial policy, or set klBeta to 0)`,
+      );
     }
     const ref = await scoreCompletions(opts.reference, seqs);
     batch.refLogp = placeTokens(samples, packed.seqLen, rows, (_, r) => ref[r]);

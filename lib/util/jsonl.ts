@@ -193,3 +193,51 @@ export async function readJsonl(path: string): Promise<Record<string, unknown>[]
   }
   return out;
 }
+
+/**
+ * Keeps only the records of a JSONL file for which `keep(record)` is true, replacing the file
+ * atomically (a temporary file in the same folder, flushed, then renamed over it): a crash
+ * leaves either the old or the new file. An incomplete last line is dropped; another bad line is
+ * a {@link UserError}. A missing file is left missing. Returns the number of records removed.
+ *
+ * @example
+ * ```ts
+ * import { filterJsonl } from "./jsonl.ts";
+ * // a run resumed from its step-4 checkpoint forgets the steps logged after it
+ * await filterJsonl("runs/demo/metrics.jsonl", (r) => (r.step as number) <= 4);
+ * ```
+ */
+export async function filterJsonl(
+  path: string,
+  keep: (record: Record<string, unknown>) => boolean,
+): Promise<number> {
+  try {
+    await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return 0;
+    throw new UserError(`${path}: cannot read (${(err as Error).message})`, { cause: err });
+  }
+  const records = await readJsonl(path);
+  const kept = records.filter(keep);
+  const text = kept.map((r) => JSON.stringify(r) + "\n").join("");
+  const original = await Deno.readTextFile(path);
+  if (kept.length === records.length && original === text) return 0;
+  const slash = path.lastIndexOf("/");
+  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
+  const tmp = `${dir}/.${path.slice(slash + 1)}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    try {
+      const bytes = new TextEncoder().encode(text);
+      for (let done = 0; done < bytes.length;) done += await f.write(bytes.subarray(done));
+      await f.syncData();
+    } finally {
+      f.close();
+    }
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new UserError(`${path}: cannot rewrite (${(err as Error).message})`, { cause: err });
+  }
+  return records.length - kept.length;
+}
