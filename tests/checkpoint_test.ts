@@ -5,7 +5,7 @@ import { loadPolicy, savePolicy } from "../lib/policy/load.ts";
 import { sampleTokens } from "../lib/policy/sample.ts";
 import { bf16ToF32, f32ToBf16 } from "../lib/model/float_bits.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { randomPolicy, tinyConfig } from "./fixtures.ts";
+import { randomPolicy, runLogitsCli, tinyConfig } from "./fixtures.ts";
 
 const CFG = tinyConfig({ intermediate: 48, maxPositions: 128 });
 
@@ -177,42 +177,17 @@ Deno.test("tools/logits.ts prints one row of vocab-size logits per position, mat
   const dir = await Deno.makeTempDir();
   const p = randomPolicy(CFG, 9);
   await savePolicy(p, dir);
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../tools/logits.ts", import.meta.url).pathname,
-      "--model",
-      dir,
-      "--ids",
-      "72,105,33",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const out = await cmd.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const { logits } = JSON.parse(new TextDecoder().decode(out.stdout));
+  const out = await runLogitsCli(dir, "72,105,33");
+  assert.equal(out.code, 0, out.stderr);
+  const { logits } = JSON.parse(out.stdout);
   assert.equal(logits.length, 3);
   assert.ok(logits.every((r: number[]) => r.length === 258));
   const ours = await computeLogits(p, [[72, 105, 33]]);
   assert.deepEqual(Float32Array.from(logits.flat()), ours);
-  const bad = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../tools/logits.ts", import.meta.url).pathname,
-      "--model",
-      dir,
-      "--ids",
-      "1,x",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const bad = await runLogitsCli(dir, "1,x");
   assert.equal(bad.code, 2);
   assert.match(
-    new TextDecoder().decode(bad.stderr),
+    bad.stderr,
     /--ids must be comma-separated/,
   );
   await Deno.remove(dir, { recursive: true });

@@ -80,3 +80,25 @@ export const SUM_SQ: HumanEvalProblem = {
     "    assert candidate([3]) == 9\n    assert candidate([-1, 1]) == 2\n",
   entry_point: "sum_sq",
 };
+
+/** Runs `tools/logits.ts --model dir --ids ids` in a subprocess; stdout and stderr as text. */
+export async function runLogitsCli(
+  dir: string,
+  ids: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../tools/logits.ts", import.meta.url).pathname,
+      "--model",
+      dir,
+      "--ids",
+      ids,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

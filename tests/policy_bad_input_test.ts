@@ -12,7 +12,7 @@ import { loadSafetensors } from "../lib/model/safetensors.ts";
 import { saveSafetensors } from "../lib/model/safetensors_write.ts";
 import { makeRng } from "../lib/util/rng.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { randomPolicy, tinyConfig } from "./fixtures.ts";
+import { randomPolicy, runLogitsCli, tinyConfig } from "./fixtures.ts";
 
 const CFG = tinyConfig({ intermediate: 48, maxPositions: 128 });
 const GPT2: ModelConfig = {
@@ -111,22 +111,10 @@ Deno.test("gpt2 inputs longer than n_positions are UserErrors in computeLogits, 
   );
   const dir = await Deno.makeTempDir();
   await savePolicy(p, dir);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../tools/logits.ts", import.meta.url).pathname,
-      "--model",
-      dir,
-      "--ids",
-      ids(17).join(","),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await runLogitsCli(dir, ids(17).join(","));
   assert.equal(out.code, 2);
   assert.equal(
-    new TextDecoder().decode(out.stderr).trim(),
+    out.stderr.trim(),
     `error: --ids has 17 tokens but ${dir}/config.json has n_positions 16 (gpt2's learned position table)`,
   );
   await Deno.remove(dir, { recursive: true });

@@ -52,16 +52,6 @@ export interface ModelConfig extends TransformerConfig {
   padTokenId?: number;
 }
 
-export {
-  asJsonObject,
-  boolField,
-  intField,
-  type JsonObject,
-  numberField,
-  tokenIdField,
-  tokenIdsField,
-} from "./json_fields.ts";
-
 /**
  * The activations each family supports, by HF name → ours. Exact (erf) `gelu`, `relu`, … are
  * rejected: the graph computes SiLU for llama/qwen2 and tanh-GELU for gpt2, and ORT's CPU

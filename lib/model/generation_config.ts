@@ -13,7 +13,7 @@ import {
   numberField,
   tokenIdField,
   tokenIdsField,
-} from "./config.ts";
+} from "./json_fields.ts";
 
 export type { UserError };
 

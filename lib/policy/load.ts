@@ -16,14 +16,13 @@ import {
   writeHfConfig,
 } from "../model/hf_folder.ts";
 import {
-  asJsonObject,
   assertWeights,
-  type JsonObject,
   type ModelConfig,
   parseHfConfig,
   toGraphNames,
   weightPrefix,
 } from "../model/config.ts";
+import { asJsonObject, type JsonObject } from "../model/json_fields.ts";
 import type { NamedTensor, SafetensorsDtype, TensorMap } from "../model/safetensors.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
 import { checkVocab, loadTokenizer } from "./tokenizer.ts";
