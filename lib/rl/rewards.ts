@@ -162,8 +162,8 @@ export type AgentRewardFn<E = unknown> = (
 ) => number | Promise<number>;
 
 /**
- * Calls `agentReward(agent, text, example)` for each of one agent's texts (in order, one after
- * another) and returns the numbers. A throw, or anything but a finite number, is ONE
+ * Calls `agentReward(agent, text, example)` for each of one agent's texts (concurrently) and
+ * returns the numbers, in order. A throw, or anything but a finite number, is ONE
  * {@link UserError} naming the function, the agent, the example and the completion index.
  *
  * @example
@@ -184,8 +184,7 @@ export async function evaluateAgentRewards<E>(
     : "anonymous agent reward function";
   const where = (k: number) =>
     `on example ${describeExample(example)} for agent ${agent}, completion ${k}`;
-  const out: number[] = [];
-  for (const [k, text] of texts.entries()) {
+  const one = async (text: string, k: number): Promise<number> => {
     let v: unknown;
     try {
       v = await agentReward(agent, text, example);
@@ -200,9 +199,11 @@ export async function evaluateAgentRewards<E>(
         }`,
       );
     }
-    out.push(v);
-  }
-  return out;
+    return v;
+  };
+  // Concurrently, like the joint rewards: an async per-agent reward (the coding sandbox) runs
+  // its G calls in parallel, bounded by the sandbox's own pool.
+  return await Promise.all(texts.map(one));
 }
 
 /** Options of {@link rewardProcessor}; each is optional. */
