@@ -201,6 +201,7 @@ export {
   transitionScore,
   twoWriterEnv,
   vocabularyJaccard,
+  WRITING_PAPER_MAXIMA,
   writingAgentReward,
   writingPaperMetrics,
   writingReward,
@@ -265,6 +266,17 @@ export { runPython } from "./lib/sandbox/python.ts";
 export type { RunPythonOptions, RunResult, RunStatus } from "./lib/sandbox/python.ts";
 export { sandboxInfo } from "./lib/sandbox/setup.ts";
 export type { SandboxInfo } from "./lib/sandbox/setup.ts";
+export type { Interpreter } from "./lib/sandbox/interpreter.ts";
+export type { Tools as SandboxTools } from "./lib/sandbox/bwrap.ts";
+export { plannerRunOptions, runVerdictTests } from "./lib/sandbox/verdict.ts";
+export type {
+  PlanMode,
+  VerdictOptions,
+  VerdictReport,
+  VerdictTest,
+} from "./lib/sandbox/verdict.ts";
+export { unitRunOptions } from "./lib/sandbox/verdict_run.ts";
+export type { RunLimits } from "./lib/sandbox/verdict_run.ts";
 export { coreCount, createLimiter, defaultLimiter, mapLimit } from "./lib/sandbox/pool.ts";
 export type { Limiter } from "./lib/sandbox/pool.ts";
 export { runChecks } from "./lib/sandbox/checks.ts";
@@ -294,13 +306,50 @@ export type {
   CodingReport,
   JointProgram,
   ProgramPart,
+  RewardVariant,
 } from "./lib/envs/coding.ts";
+export {
+  authorsCodingLevels,
+  codingRewardAuthors,
+  evaluateCodingAuthors,
+} from "./lib/envs/coding_reward_authors.ts";
+export type {
+  AuthorsCodingOptions,
+  AuthorsCodingReport,
+} from "./lib/envs/coding_reward_authors.ts";
+export {
+  authorsAuxPrompt,
+  authorsFeedbackPrompts,
+  authorsMainPrompt,
+  authorsPromptParams,
+  authorsSingleFeedbackPrompt,
+  authorsSinglePrompt,
+} from "./lib/envs/coding_feedback_authors.ts";
+export type { AuthorsFeedbackOptions } from "./lib/envs/coding_feedback_authors.ts";
+export {
+  authorsCodingMetrics,
+  authorsCodingTurnMetrics,
+} from "./lib/envs/coding_metrics_authors.ts";
+export type {
+  AuthorsCodingMetrics,
+  AuthorsMetricsOptions,
+} from "./lib/envs/coding_metrics_authors.ts";
+export {
+  authorsCleanup,
+  authorsCombine,
+  authorsDefined,
+  authorsExtractFunction,
+  authorsPromptImports,
+  authorsSlicedTests,
+  authorsTestLines,
+} from "./lib/envs/coding_authors.ts";
 export {
   auxPrompt,
   diagnostics,
   feedbackPrompts,
   functionParams,
   mainPrompt,
+  singleFeedbackPrompt,
 } from "./lib/envs/coding_feedback.ts";
 export {
   loadCoopCodingProblems,
@@ -309,7 +358,7 @@ export {
   loadMbpp,
   parseHumanEvalText,
 } from "./lib/envs/datasets.ts";
-export type { HumanEvalProblem } from "./lib/envs/datasets.ts";
+export type { HumanEvalProblem, LoadCodingOptions } from "./lib/envs/datasets.ts";
 export { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "./lib/metrics/passk.ts";
 
 // MAGRPO primitives, one concept per file, in the order of the data path.
@@ -380,13 +429,36 @@ export {
   words,
 } from "./lib/envs/toy.ts";
 export type { ToyRow } from "./lib/envs/toy.ts";
-export { ENV_NAMES, loadEnvironment } from "./lib/envs/registry.ts";
+export { codingEnvOptions, ENV_NAMES, loadEnvironment } from "./lib/envs/registry.ts";
+export type { AnyEnv, EnvSpec } from "./lib/envs/registry.ts";
+export {
+  AUTHORS_SPLITS,
+  authorsSplitFor,
+  seededSplit,
+  sliceIndices,
+  splitRows,
+} from "./lib/envs/split.ts";
+export type { SplitIndices, SplitSpec } from "./lib/envs/split.ts";
+export {
+  authorsArxivPrompt,
+  authorsArxivSinglePrompt,
+  authorsTldrElaborationPrompt,
+  authorsTldrSinglePrompt,
+  authorsTldrSummaryPrompt,
+  PARAGRAPH_SPLIT,
+  splitParagraphs,
+} from "./lib/envs/writing_prompts.ts";
+export { passAtKPerTurn, passKs, pathLevels, perTurnMetrics } from "./lib/rl/eval_metrics.ts";
+export { readParquetRows } from "./lib/envs/writing_parquet.ts";
+export { updateGroups, updatePolicies } from "./lib/rl/update_schedule.ts";
+export type { UpdateScheduleName } from "./lib/rl/update_schedule.ts";
 export { showTable } from "./lib/viz/table.ts";
 export type { TableDisplay } from "./lib/viz/table.ts";
 
 // The trainer: configuration, logs, checkpoints, the loop.
 export {
   configToJson,
+  configWarnings,
   DEFAULT_CONFIG,
   describeConfig,
   loadConfig,
@@ -398,10 +470,12 @@ export {
 export type {
   Algorithm,
   CrossAggregate,
+  EarlyStopOn,
   EnvName,
   ExecutionProviderName,
   ScheduleName,
   TrainerConfig,
+  UpdateSchedule,
 } from "./lib/rl/config.ts";
 export { filterJsonl, openJsonl, readJsonl, toJsonSafe } from "./lib/util/jsonl.ts";
 export type { JsonlOptions, JsonlWriter, JsonSafe } from "./lib/util/jsonl.ts";

@@ -83,8 +83,9 @@ Deno.test("hasReturnValue / importLines / preamble / params", () => {
   assert.equal(functionParams(SUM_SQ), "nums");
 });
 
+/** Our strict variant (the authors' default is pinned in coding_authors_corpus_test.ts). */
 async function reward(aux: string, main: string, opts = {}) {
-  return await codingReward(aux, main, SUM_SQ, opts);
+  return await codingReward(aux, main, SUM_SQ, { rewardVariant: "strict", ...opts });
 }
 
 /** The six reward levels, in order: aux, main, syntax, tests, aux used, not a wrapper. */
@@ -195,8 +196,13 @@ Deno.test("evaluateCoding: syntax errors are located in the agent's part", async
   ]);
 });
 
-Deno.test("codingEnv: prompts, reward, feedback transition", async () => {
-  const env = codingEnv([SUM_SQ], { testTimeoutMs: 1000 });
+Deno.test("codingEnv (strict, full feedback, our prompts): prompts, reward, feedback transition", async () => {
+  const env = codingEnv([SUM_SQ], {
+    testTimeoutMs: 1000,
+    rewardVariant: "strict",
+    feedback: "full",
+    prompts: "ours",
+  });
   assert.equal(env.numAgents, 2);
   assert.equal(env.name, "coding");
   const [pa, pm] = env.formatters.map((f) => f(SUM_SQ));

@@ -107,7 +107,7 @@ Deno.test("data/coding: 32 original problems, canonical passes, split aux+main e
       p.test,
       p.entry_point,
     ),
-    split: await codingReward(p.aux_solution!, p.main_solution!, p),
+    split: await codingReward(p.aux_solution!, p.main_solution!, p, { rewardVariant: "strict" }),
     auxAlone: await codingAgentReward(0, p.aux_solution!, p),
     mainAlone: await codingAgentReward(1, p.prompt + p.canonical_solution, p),
     wrong: await runChecks(
@@ -149,15 +149,15 @@ try {
 
 Deno.test({
   name:
-    "HumanEval: all 164 canonical solutions get full test credit (main alone), 'return None' does not",
+    "HumanEval (strict variant): all 164 canonical solutions get full test credit (main alone), 'return None' does not",
   ignore: !haveHumanEval,
   fn: async () => {
     const rows = await loadHumanEval(decodeURIComponent(HUMANEVAL.pathname));
     assert.equal(rows.length, 164);
     const out = await mapLimit(rows, 16, async (p) => ({
       p,
-      good: await codingReward("", p.prompt + p.canonical_solution, p),
-      bad: await codingReward("", p.prompt + "    return None\n", p),
+      good: await codingReward("", p.prompt + p.canonical_solution, p, { rewardVariant: "strict" }),
+      bad: await codingReward("", p.prompt + "    return None\n", p, { rewardVariant: "strict" }),
     }));
     for (const { p, good, bad } of out) {
       assert.equal(

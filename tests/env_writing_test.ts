@@ -11,6 +11,8 @@ import {
   parseTldrJsonl,
 } from "../lib/envs/writing_data.ts";
 import { UserError } from "../lib/util/errors.ts";
+import { loadEnvironment } from "../lib/envs/registry.ts";
+import { parquetMetadata } from "hyparquet";
 
 const close = (a: number, b: number, what = "") =>
   assert.ok(Math.abs(a - b) < 1e-12, `${what}: got ${a}, expected ${b}`);
@@ -207,4 +209,42 @@ Deno.test("loaders: user files, and errors naming file, line and field", async (
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("parquet: TLDR and arXiv rows from Hugging Face-style parquet files (snappy pages)", async () => {
+  // tests/reference/*.parquet are written by tools/make_parquet_fixtures.sh (hyparquet-writer)
+  const ref = (name: string) => new URL(`./reference/${name}`, import.meta.url);
+  const meta = parquetMetadata(
+    (await Deno.readFile(ref("tldr_fixture.parquet"))).buffer as ArrayBuffer,
+  );
+  assert.deepEqual(
+    meta.row_groups[0].columns.map((c) => c.meta_data?.codec),
+    ["SNAPPY", "SNAPPY", "SNAPPY"],
+  );
+  const tldr = await loadTldrRows(ref("tldr_fixture.parquet").pathname);
+  assert.equal(tldr.length, 3);
+  assert.deepEqual(Object.keys(tldr[0]), ["prompt", "completion"]); // the extra `id` is dropped
+  assert.equal(tldr[1].completion, " repeated flats, need tips");
+  assert.ok(tldr[1].prompt.includes("Two flats in one week — any tips?"));
+  assert.ok(tldr[2].prompt.includes("ünïcode") && tldr[2].prompt.includes("🍞"));
+  const arxiv = await loadArxivRows(ref("arxiv_fixture.parquet").pathname);
+  assert.deepEqual(arxiv, [
+    { abstract_text: "We study small graphs." },
+    { abstract_text: "We propose a new optimizer; moreover, it is fast." },
+  ]);
+  // a parquet file without the field names file, row and field; the environment loads it too
+  await assert.rejects(
+    () => loadTldrRows(ref("arxiv_fixture.parquet").pathname),
+    (e: Error) =>
+      e instanceof UserError &&
+      /arxiv_fixture\.parquet: row 0: missing field 'prompt'/.test(e.message),
+  );
+  const env = await loadEnvironment({
+    name: "tldr",
+    dataPath: ref("tldr_fixture.parquet").pathname,
+    evalDataPath: ref("tldr_fixture.parquet").pathname,
+    trainSlice: "1:",
+    evalSlice: ":1",
+  });
+  assert.deepEqual([env.rows.length, env.evalRows!.length], [2, 1]);
 });

@@ -4,6 +4,9 @@ import { sandboxInfo } from "../lib/sandbox/setup.ts";
 import { createLimiter, mapLimit } from "../lib/sandbox/pool.ts";
 import { runChecks } from "../lib/sandbox/checks.ts";
 import { UserError } from "../lib/util/errors.ts";
+import { parseLdd } from "../lib/sandbox/interpreter.ts";
+import { DENIED_X86_64, seccompFilter } from "../lib/sandbox/seccomp.ts";
+import { classify, signalFromCode } from "../lib/sandbox/outcome.ts";
 
 /** Sandboxed interpreters still alive (their command line carries the wrapper source). */
 async function leftoverSandboxes(): Promise<number> {
@@ -216,4 +219,54 @@ Deno.test("checks: os._exit, __eq__ tricks, load errors, missing entry point, ba
     col: 14,
     message: "expected ':'",
   });
+});
+
+Deno.test("sandbox: without user namespaces it refuses in one line, unless unsafe: true", async () => {
+  // A child process in a user namespace that may not create further ones stands for a kernel
+  // (or container) that refuses namespaces.
+  const lib = new URL("../lib/sandbox/python.ts", import.meta.url).href;
+  const script = `import { runPython } from ${JSON.stringify(lib)};
+let refused = "";
+try { await runPython("print(1)"); } catch (e) { refused = e.name + ": " + e.message; }
+const r = await runPython("print(6 * 7)", { unsafe: true });
+console.log(JSON.stringify({ refused, status: r.status, stdout: r.stdout }));`;
+  const out = await new Deno.Command("bwrap", {
+    args: [
+      ...["--dev-bind", "/", "/", "--unshare-user", "--disable-userns", "--"],
+      ...[Deno.execPath(), "eval", "--no-config", script],
+    ],
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(out.code, 0, dec.decode(out.stderr));
+  const got = JSON.parse(dec.decode(out.stdout).trim().split("\n").pop()!);
+  assert.match(
+    got.refused,
+    /^UserError: runPython: refusing to run untrusted code without operating-system isolation: .*\(pass unsafe: true to run with resource limits and the audit hook only\)$/,
+  );
+  assert.equal(got.refused.includes("\n"), false);
+  assert.deepEqual([got.status, got.stdout], ["ok", "42\n"]);
+  assert.match(dec.decode(out.stderr), /unsafe: true, running WITHOUT operating-system isolation/);
+});
+
+Deno.test("sandbox parts: ldd output, seccomp program, exit statuses", () => {
+  const ldd = "/usr/bin/python3.11:\n\tlinux-vdso.so.1 (0x00007ffd)\n" +
+    "\tlibm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x00007f1)\n" +
+    "\tlibz.so.1 => not found\n\t/lib64/ld-linux-x86-64.so.2 (0x00007f2)\n";
+  assert.deepEqual(parseLdd(ldd), [
+    "/lib/x86_64-linux-gnu/libm.so.6",
+    "/lib64/ld-linux-x86-64.so.2",
+  ]);
+  const bpf = seccompFilter("x86_64")!;
+  const n = Object.keys(DENIED_X86_64).length;
+  assert.equal(bpf.length, 8 * (n + 14)); // header 5, one per call, clone 5, 4 returns
+  const view = new DataView(bpf.buffer);
+  assert.equal(view.getUint32(4 + 8, true), 0xc000003e); // checks the architecture first
+  assert.equal(view.getUint32(bpf.length - 4, true), 0x80000000); // other ABIs: kill
+  assert.equal(seccompFilter("aarch64"), null);
+  assert.deepEqual(classify(0, null, "SANDBOX_BLOCKED: forged\n"), { status: "ok", reason: "" });
+  assert.equal(classify(86, null, "x\nSANDBOX_BLOCKED: os.fork\n").status, "blocked");
+  assert.equal(classify(3, null, "SANDBOX_BLOCKED: forged\n").status, "error");
+  assert.equal(signalFromCode(137), "SIGKILL");
+  assert.equal(signalFromCode(125), null);
 });

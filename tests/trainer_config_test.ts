@@ -10,6 +10,7 @@ import {
   type TrainerConfig,
   validateConfig,
 } from "../lib/rl/config.ts";
+import { SCHEMA, type Spec, typeText } from "../lib/rl/config_schema.ts";
 import { UserError } from "../lib/util/errors.ts";
 
 /** The message of the UserError thrown by `f`. */
@@ -36,7 +37,17 @@ Deno.test("defaults: an empty object gives DEFAULT_CONFIG, with the documented v
   assert.deepEqual(cfg.advantage, { baseline: "mean", normalize: false });
   assert.equal(cfg.aggregation, "sequence_sum");
   assert.deepEqual([cfg.clipEps, cfg.innerIterations, cfg.klBeta], [0, 1, 0]);
-  assert.deepEqual(cfg.sampling, { maxNewTokens: 32, temperature: 1, topK: 0, topP: 1, stop: [] });
+  assert.deepEqual(cfg.sampling, {
+    maxNewTokens: 32,
+    temperature: 1,
+    topK: 0,
+    topP: 1,
+    stop: [],
+    chatTemplate: false,
+  });
+  assert.deepEqual([cfg.earlyStopOn, cfg.updateSchedule], ["shaped", "group"]);
+  assert.deepEqual([cfg.optimizer.weightDecay, cfg.optimizer.maxGradNorm], [0, 0]);
+  assert.equal(cfg.eval.prompts, null);
   assert.equal(cfg.optimizer.lr, 1e-4);
   assert.equal(cfg.promptsPerStep, 1);
   assert.equal(cfg.seed, 0);
@@ -64,7 +75,12 @@ Deno.test("nested partial objects merge over the defaults", () => {
   assert.equal(cfg.optimizer.lr, 3e-5);
   assert.equal(cfg.optimizer.beta2, 0.999);
   assert.equal(cfg.optimizer.schedule, "constant");
-  assert.deepEqual(cfg.env, { name: "coding", maxRows: 10 });
+  assert.deepEqual(cfg.env, {
+    name: "coding",
+    maxRows: 10,
+    evalFraction: 0.2,
+    sandboxUnsafe: false,
+  });
   assert.deepEqual(cfg.rewardClamp, [-1, 1]);
   assert.equal(cfg.earlyStopThreshold, 0.5);
   assert.deepEqual(runPaths(cfg), { name: "exp1", dir: "runs/exp1" });
@@ -99,7 +115,7 @@ Deno.test("every problem is reported at once, with file, key path, expectation a
     'optimizer.lrr: unknown key (did you mean "optimizer.lr"?)',
     'algorithm: expected one of "magrpo" | "grpo_single" | "independent" | "critic", got "mappo"',
     "agents: expected an integer ≥ 1, got 2.5",
-    "groupSize: expected an integer ≥ 1, got 0",
+    `groupSize: expected an ${typeText(SCHEMA.groupSize)}, got 0`,
     "gamma: expected a number in [0, 1], got 1.5",
     'advantage.normalize: expected a boolean, got "yes"',
     "sampling.topP: expected a number in (0, 1], got 0",
@@ -166,15 +182,14 @@ Deno.test("configToJson: stable key order and round trip", () => {
     "inline",
   );
   const json = configToJson(cfg);
-  assert.deepEqual(Object.keys(json).slice(0, 6), [
-    "algorithm",
-    "env",
-    "model",
-    "agents",
-    "ep",
-    "groupSize",
+  assert.deepEqual(Object.keys(json).slice(0, 5), ["algorithm", "env", "model", "agents", "ep"]);
+  assert.deepEqual(Object.keys(json), Object.keys(SCHEMA));
+  assert.deepEqual(Object.keys(json.env as object), [
+    "name",
+    "maxRows",
+    "evalFraction",
+    "sandboxUnsafe",
   ]);
-  assert.deepEqual(Object.keys(json.env as object), ["name", "maxRows"]);
   assert.deepEqual(Object.keys(json).at(-1), "checkpoint");
   const text = JSON.stringify(json);
   assert.deepEqual(validateConfig(JSON.parse(text), "round-trip"), cfg);
@@ -195,11 +210,19 @@ Deno.test("describeConfig: one Markdown row per leaf key with type, default and 
       (n, v) => n + (v && typeof v === "object" && !Array.isArray(v) ? countLeaves(v) : 1),
       0,
     );
-  // 3 optional keys have no default value in DEFAULT_CONFIG
-  assert.equal(rows.length - 2, countLeaves(DEFAULT_CONFIG) + 3);
-  assert.ok(rows.includes(
-    "| `groupSize` | integer ≥ 1 | `4` | Completions per prompt and agent (the group size G). |",
-  ));
+  // optional keys without a default (env.dataPath, env.maxRows, log.name, …) are not in
+  // DEFAULT_CONFIG but have a row
+  const unset = (fields: Record<string, Spec>): number =>
+    Object.values(fields).reduce(
+      (n, f) => n + (f.kind === "object" ? unset(f.fields) : f.default === undefined ? 1 : 0),
+      0,
+    );
+  assert.ok(unset(SCHEMA) >= 6);
+  assert.equal(rows.length - 2, countLeaves(DEFAULT_CONFIG) + unset(SCHEMA));
+  assert.ok(rows.some((r) => r.startsWith("| `groupSize` | integer ")));
+  assert.ok(
+    rows.some((r) => r.startsWith('| `updateSchedule` | "group" \\| "joint" | `"group"` |')),
+  );
   assert.ok(
     rows.some((r) => r.startsWith('| `jointMode` | "aligned" \\| "cross" | `"aligned"` |')),
   );
@@ -244,13 +267,13 @@ Deno.test("settings the trainer cannot run together are rejected at load time", 
         `algorithm "magrpo" only; "${algorithm}" samples aligned groups (use jointMode "aligned")`,
     );
   }
-  for (const algorithm of ["independent", "grpo_single"]) {
-    assert.equal(
-      errorOf(() => validateConfig({ algorithm, turns: 2 }, "run.json")),
-      `run.json: invalid trainer config (1 problem):\n  - turns: algorithm "${algorithm}" ` +
-        `is single-turn (turns = 1), got 2`,
-    );
-  }
+  assert.equal(
+    errorOf(() => validateConfig({ algorithm: "independent", turns: 2 }, "run.json")),
+    `run.json: invalid trainer config (1 problem):\n  - turns: algorithm "independent" ` +
+      `is single-turn (turns = 1), got 2`,
+  );
+  // single-agent GRPO may be multi-turn (through the environment's singleTransition)
+  assert.equal(validateConfig({ algorithm: "grpo_single", turns: 2 }, "x").turns, 2);
   assert.equal(
     errorOf(() => validateConfig({ jointMode: "cross", turns: 3 }, "run.json")),
     `run.json: invalid trainer config (1 problem):\n  - jointMode: "cross" needs turns = 1 ` +
@@ -267,7 +290,9 @@ Deno.test("settings the trainer cannot run together are rejected at load time", 
 });
 
 Deno.test("resumeConflicts: differing keys except the resume-safe ones", () => {
-  assert.deepEqual(RESUME_SAFE_KEYS, ["steps", "ep", "eval.*", "checkpoint.*", "log.*"]);
+  for (const k of ["steps", "ep", "eval.*", "checkpoint.*", "log.*"]) {
+    assert.ok(RESUME_SAFE_KEYS.includes(k), k);
+  }
   const saved = configToJson(validateConfig({ seed: 1, optimizer: { lr: 1e-3 } }, "x"));
   const now = validateConfig({
     seed: 2,

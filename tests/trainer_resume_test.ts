@@ -2,7 +2,7 @@
 // logged once; a fresh run clears the previous one; a changed config refuses to resume.
 import assert from "node:assert/strict";
 import { savePolicy } from "../lib/policy/load.ts";
-import { type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
+import { RESUME_SAFE_KEYS, type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { listCheckpoints } from "../lib/rl/checkpoint.ts";
 import { readJsonl } from "../lib/util/jsonl.ts";
@@ -144,7 +144,7 @@ Deno.test("resuming with a changed config is refused, naming the keys and --fres
         `  - groupSize: 3 → 2\n` +
         `  - sampling.temperature: 1 → 0.5\n` +
         `Restore these values, or start over with --fresh (train(cfg, { resume: false })). ` +
-        `Keys that may change on resume: steps, ep, eval.*, checkpoint.*, log.*.`,
+        `Keys that may change on resume: ${RESUME_SAFE_KEYS.join(", ")}.`,
     );
     // the refused resume left the folder as it was
     assert.deepEqual(

@@ -49,10 +49,30 @@ ensure_jupyter() {
   /usr/bin/python3 -c "import jupyter_client, nbformat"
 }
 
+# bubblewrap isolates the Python sandbox by the kernel; without it runPython refuses to run.
+ensure_bwrap() {
+  command -v bwrap >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tools/test.sh: bubblewrap (bwrap) is missing, sandbox tests will fail; as root run:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends bubblewrap" >&2
+    return 1
+  fi
+  local start=$SECONDS log
+  echo "tools/test.sh: installing bubblewrap with apt-get ..." >&2
+  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends bubblewrap) 2>&1)" || {
+    printf '%s\n' "$log" >&2
+    echo "tools/test.sh: apt-get install bubblewrap failed" >&2
+    return 1
+  }
+  echo "tools/test.sh: bubblewrap installed in $((SECONDS - start)) s" >&2
+}
+
 cd "$root" || exit 1
 
 jupyter_ok=1
 ensure_jupyter || jupyter_ok=0
+ensure_bwrap || true
 
 # --- deno test -------------------------------------------------------------------------------
 shopt -s nullglob

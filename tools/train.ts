@@ -5,7 +5,8 @@
  * named, when the config changed in a key that is not safe to change: see `RESUME_SAFE_KEYS`);
  * `--fresh` starts over, removing the folder's previous metrics, checkpoints and agents.
  * `--print-config` prints the validated config with defaults; `--describe` prints the table of
- * config keys.
+ * config keys. `--model DIR` replaces the config's `model` (e.g. a paper preset from
+ * `data/configs/paper/` on a local Qwen checkpoint folder).
  *
  * @module
  */
@@ -19,6 +20,7 @@ await runCli(async () => {
     args: Deno.args,
     options: {
       config: { type: "string" },
+      model: { type: "string" },
       fresh: { type: "boolean", default: false },
       "print-config": { type: "boolean", default: false },
       describe: { type: "boolean", default: false },
@@ -29,9 +31,12 @@ await runCli(async () => {
     return;
   }
   if (!values.config) {
-    throw new UserError("usage: deno task train --config FILE.json [--fresh] [--print-config]");
+    throw new UserError(
+      "usage: deno task train --config FILE.json [--model DIR] [--fresh] [--print-config]",
+    );
   }
   const cfg = await loadConfig(values.config);
+  if (values.model) cfg.model = values.model;
   if (values["print-config"]) {
     console.log(JSON.stringify(cfg, null, 2));
     return;

@@ -4,6 +4,11 @@
  * (parameters and moments, fp32 master weights) stays in JS; each step returns a new state.
  * Used by the policy update and by the critic.
  *
+ * A step whose loss, gradient norm or new parameters are not finite is refused
+ * ({@link NonFiniteStepError}): the caller's state is left as it was (the new buffers are
+ * fresh arrays, adopted only after the check). With a finite gradient norm the new moments are
+ * finite too (each squared gradient is at most the norm's square), so they need no scan.
+ *
  * @module
  */
 import { type DType, input, newGraph, type Tensor } from "./graph.ts";
@@ -19,6 +24,7 @@ import {
 import { type HostTensor, openSession, type Session, type SessionOptions } from "./runtime.ts";
 import type { Params } from "../model/transformer.ts";
 import { isNormOrBias, type ParamStore } from "../model/params.ts";
+import { UserError } from "../util/errors.ts";
 
 /** Optimizer state: parameters, AdamW moments, and the number of steps taken. */
 export interface TrainState {
@@ -109,11 +115,75 @@ export function buildOptimGraph(
   return toOnnx(g, { outputs });
 }
 
+/** What was not finite in a refused step (see {@link NonFiniteStepError}). */
+export interface NonFiniteDetails {
+  /** The loss (before the update). */
+  loss: number;
+  /** The global gradient norm (before clipping). */
+  gradNorm: number;
+  /** The first parameter whose new values are not finite, when the loss and norm were finite. */
+  param?: string;
+  /** The largest |value| over the parameters before the update (a hint at a too-large lr). */
+  maxAbsParam: number;
+  /** The learning rate of the step. */
+  lr: number;
+  /** The largest |advantage| of the batch (set by the policy update). */
+  maxAbsAdvantage?: number;
+  /** Which inner iteration failed (set by the policy update; 1-based). */
+  innerIteration?: number;
+}
+
+/**
+ * A step refused because its loss, gradient norm or new parameters are not finite: nothing of
+ * it was applied. The trainer adds the step number and the likely cause.
+ */
+export class NonFiniteStepError extends UserError {
+  /** What was not finite. */
+  readonly details: NonFiniteDetails;
+  /** Creates the error; the message lists the non-finite values. */
+  constructor(details: NonFiniteDetails) {
+    const what = [
+      ...(Number.isFinite(details.loss) ? [] : [`loss ${details.loss}`]),
+      ...(Number.isFinite(details.gradNorm) ? [] : [`gradient norm ${details.gradNorm}`]),
+      ...(details.param ? [`new values of '${details.param}'`] : []),
+    ];
+    super(`optimization step not applied: non-finite ${what.join(", ")}`);
+    this.name = "NonFiniteStepError";
+    this.details = details;
+  }
+}
+
+/** Whether every value of `a` is finite (NaN and ±Infinity are not). */
+export function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) return false;
+  }
+  return true;
+}
+
+/** The largest absolute value in a parameter store (NaN when some value is NaN). */
+export function maxAbs(store: ParamStore): number {
+  let m = 0;
+  for (const t of Object.values(store)) {
+    const a = t.data as Float32Array;
+    for (let i = 0; i < a.length; i++) {
+      const x = Math.abs(a[i]);
+      if (x > m) m = x;
+      else if (Number.isNaN(x)) return NaN;
+    }
+  }
+  return m;
+}
+
 /** A compiled optimization step. */
 export interface OptimStep {
   /** The ORT session (release it when done). */
   session: Session;
-  /** Applies one update with data `feeds`; returns the new state and every other output. */
+  /**
+   * Applies one update with data `feeds`; returns the new state and every other output.
+   * Throws {@link NonFiniteStepError} (and leaves `state` as it was) when the loss, gradient
+   * norm or a new parameter is not finite.
+   */
   run(
     state: TrainState,
     feeds: Record<string, HostTensor>,
@@ -159,18 +229,26 @@ export async function createOptimStep(
         feeds[mn.v] = state.v[n];
       }
       const out = await session.run(feeds);
+      const loss = Number(out.loss.data[0]), gradNorm = Number(out.grad_norm.data[0]);
+      const bad = !Number.isFinite(loss) || !Number.isFinite(gradNorm)
+        ? ""
+        : names.find((n) => !allFinite(out[`next.${n}`].data as Float32Array));
+      if (bad !== undefined) {
+        throw new NonFiniteStepError({
+          loss,
+          gradNorm,
+          ...(bad ? { param: bad } : {}),
+          maxAbsParam: maxAbs(state.params),
+          lr,
+        });
+      }
       const next: TrainState = { params: {}, m: {}, v: {}, step: t };
       for (const n of names) {
         next.params[n] = out[`next.${n}`];
         next.m[n] = out[`next_m.${n}`];
         next.v[n] = out[`next_v.${n}`];
       }
-      return {
-        state: next,
-        loss: Number(out.loss.data[0]),
-        gradNorm: Number(out.grad_norm.data[0]),
-        outputs: out,
-      };
+      return { state: next, loss, gradNorm, outputs: out };
     },
   };
 }

@@ -35,7 +35,10 @@ export interface HostTensor {
 export interface SessionOptions {
   /** Execution provider to try first (default `"cpu"`). */
   ep?: ExecutionProvider;
-  /** Intra-op threads (default: ORT's choice, i.e. all cores). Fix it for bit-exact runs. */
+  /**
+   * Intra-op threads (default: 1 when {@link RuntimeSettings.deterministic} or when the model
+   * has a ScatterND node, else ORT's choice). Setting it overrides both.
+   */
   threads?: number;
   /** Fall back to CPU when `ep` fails (default true); when false, the failure is thrown. */
   fallback?: boolean;
@@ -83,11 +86,99 @@ function toOrt(name: string, t: HostTensor): ort.Tensor {
   return new ort.Tensor(ortType(t.data), t.data, t.dims);
 }
 
+/**
+ * Process-wide settings that {@link openSession} applies to every session (set them with
+ * {@link configureRuntime}; the trainer does so from its config).
+ */
+export interface RuntimeSettings {
+  /**
+   * Bit-identical results from run to run (default true): one intra-op thread and ORT's
+   * `session.use_deterministic_compute`. False: ORT's own thread count (or `threads`) for
+   * graphs without ScatterND (sampling, scoring), faster on several cores but not guaranteed
+   * reproducible; graphs with ScatterND (every train step) stay on one thread, see
+   * {@link hasScatterND}.
+   */
+  deterministic: boolean;
+  /** Intra-op threads when not deterministic (default: ORT's choice, i.e. all cores). */
+  threads?: number;
+  /**
+   * ORT's CPU memory arena (default false). The arena keeps the peak allocation of every input
+   * shape a session has seen, so with variable prompt lengths resident memory grows without
+   * bound; off, tensors are freed after each run (see bench/RESULTS.md for the cost).
+   */
+  cpuArena: boolean;
+  /** ORT's memory-pattern planning, which caches one plan per input shape (default false). */
+  memPattern: boolean;
+}
+
+/** The settings a fresh process starts with. */
+export const DEFAULT_RUNTIME: Readonly<RuntimeSettings> = Object.freeze({
+  deterministic: true,
+  cpuArena: false,
+  memPattern: false,
+});
+
+let settings: RuntimeSettings = { ...DEFAULT_RUNTIME };
+
+/**
+ * Changes the settings of sessions opened from now on (already-open sessions keep theirs: the
+ * session caches key on {@link runtimeKey}, so a changed setting compiles new ones). Returns the
+ * previous settings, to restore them.
+ *
+ * @example
+ * ```ts
+ * import { configureRuntime, runtimeSettings } from "./runtime.ts";
+ * const before = configureRuntime({ deterministic: false });
+ * runtimeSettings().deterministic; // false
+ * configureRuntime(before);
+ * ```
+ */
+export function configureRuntime(change: Partial<RuntimeSettings>): RuntimeSettings {
+  const before = settings;
+  settings = { ...settings, ...change };
+  return { ...before };
+}
+
+/** The current process-wide settings (a copy). */
+export function runtimeSettings(): RuntimeSettings {
+  return { ...settings };
+}
+
+/** A string naming the current settings, for the keys of caches of compiled sessions. */
+export function runtimeKey(): string {
+  const s = settings;
+  return `${s.deterministic ? "det" : `fast${s.threads ?? ""}`}/` +
+    `${s.cpuArena ? "arena" : "noarena"}/${s.memPattern ? "pattern" : "nopattern"}`;
+}
+
+const SCATTER_ND = new TextEncoder().encode("ScatterND");
+
+/**
+ * Whether the model holds a ScatterND node (the backward of Gather, i.e. of every embedding
+ * lookup). onnxruntime 1.30's CPU ScatterND with `reduction="add"` is not thread-safe: with
+ * more than one intra-op thread, updates of repeated indices (a token that occurs twice) can be
+ * lost, so such graphs always run on one thread (measured in bench/RESULTS.md).
+ */
+export function hasScatterND(model: Uint8Array): boolean {
+  const first = SCATTER_ND[0], n = SCATTER_ND.length;
+  outer: for (
+    let i = model.indexOf(first);
+    i >= 0 && i + n <= model.length;
+    i = model.indexOf(first, i + 1)
+  ) {
+    for (let k = 1; k < n; k++) if (model[i + k] !== SCATTER_ND[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 async function create(
   model: Uint8Array,
   ep: ExecutionProvider,
   opts: SessionOptions,
 ): Promise<ort.InferenceSession> {
+  const threads = opts.threads ??
+    (settings.deterministic || (ep === "cpu" && hasScatterND(model)) ? 1 : settings.threads);
   return await ort.InferenceSession.create(model, {
     executionProviders: [ep],
     graphOptimizationLevel: opts.optimization ?? "all",
@@ -95,7 +186,11 @@ async function create(
     ...(ep !== "cpu" ? { logSeverityLevel: 4 as const } : {}),
     executionMode: "sequential",
     interOpNumThreads: 1,
-    ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+    enableCpuMemArena: settings.cpuArena,
+    enableMemPattern: settings.memPattern,
+    // The Node binding takes flat "section.key" config entries with string values.
+    ...(settings.deterministic ? { extra: { "session.use_deterministic_compute": "1" } } : {}),
   });
 }
 

@@ -14,6 +14,7 @@ import {
   type WritingRewardConfig,
 } from "./writing_reward.ts";
 import { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "./writing_words.ts";
+import { authorsArxivPrompt, authorsArxivSinglePrompt } from "./writing_prompts.ts";
 
 // Re-exported so that the documented signatures below are complete.
 export type { AgentHistory, Environment, RatioBand, RewardBreakdown, WritingRewardConfig };
@@ -50,26 +51,9 @@ export const ARXIV_REWARD_CONFIG: WritingRewardConfig = {
   jaccardCap: 0.23,
 };
 
-/** An introduction-writing prompt asking for `ownPart` only, `otherPart` being another writer's. */
-function introductionPrompt(
-  row: ArxivRow,
-  ownPart: string,
-  otherPart: string,
-): string {
-  return `Using the scientific abstract below, write part of the paper's introduction.
-
-Abstract:
-${row.abstract_text}
-
-Instructions:
-- Another writer covers the ${otherPart}
-- Write only the ${ownPart}
-- Do not repeat what the other writer covers
-`;
-}
-
 /**
- * Agent 1's prompt: the background and motivation part of an introduction.
+ * Agent 1's prompt, the authors' background-agent prompt (see `writing_prompts.ts`): the
+ * background and motivation part of an introduction.
  *
  * @example
  * ```ts
@@ -78,20 +62,17 @@ Instructions:
  * ```
  */
 export function arxivBackgroundPrompt(row: ArxivRow): string {
-  return introductionPrompt(
-    row,
-    "background and motivation",
-    "methodology and implications",
-  );
+  return authorsArxivPrompt(row.abstract_text, 0);
 }
 
-/** Agent 2's prompt: the methodology and implications part of an introduction. */
+/** Agent 2's prompt, the authors' complementary-agent prompt: methodology and implications. */
 export function arxivMethodsPrompt(row: ArxivRow): string {
-  return introductionPrompt(
-    row,
-    "methodology and implications",
-    "background and motivation",
-  );
+  return authorsArxivPrompt(row.abstract_text, 1);
+}
+
+/** The single-agent baseline's prompt (the authors' `train_grpo.py`): both paragraphs at once. */
+export function arxivSinglePrompt(row: ArxivRow): string {
+  return authorsArxivSinglePrompt(row.abstract_text);
 }
 
 /**
@@ -126,8 +107,14 @@ export function arxivEnv(
   rows: ArxivRow[],
   config: WritingRewardConfig = ARXIV_REWARD_CONFIG,
 ): Environment<ArxivRow> {
-  return twoWriterEnv("arxiv", rows, [
-    arxivBackgroundPrompt,
-    arxivMethodsPrompt,
-  ], config);
+  return twoWriterEnv(
+    "arxiv",
+    rows,
+    [
+      arxivBackgroundPrompt,
+      arxivMethodsPrompt,
+    ],
+    config,
+    arxivSinglePrompt,
+  );
 }

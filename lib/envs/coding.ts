@@ -1,13 +1,20 @@
 /**
- * The two-agent coding environment (HumanEval format), as in the MAGRPO authors' code:
- * agent 1 writes a helper `aux(...)`, agent 2 writes the entry-point function, which may call
- * `aux`. The joint program (the problem's imports and given helpers, both agents' imports,
- * `aux`, the entry point) runs in the sandbox against the problem's `check(candidate)`.
+ * The two-agent coding environment (HumanEval format) of the MAGRPO paper: agent 1 writes a
+ * helper `aux(...)`, agent 2 writes the entry-point function, which may call `aux`.
  *
- * Reward levels (max 4.0): `aux_defined` +0.4 (aux has a `return`), `main_defined` +0.6
- * (missing: stop), `syntax` +0.5 (the joint program parses; else stop), `tests` = fraction of
- * asserts passed, `aux_used` +0.5 (≥1 test passed, aux exists, main calls aux),
- * `not_wrapper` +1.0 (additionally main is more than `return aux(...)`).
+ * Two reward variants (`rewardVariant`):
+ * - `"authors"` (default): exactly the authors' `execution_reward_aux`, see
+ *   {@link ./coding_reward_authors.ts} (their text heuristics, prompt imports + aux + main
+ *   only, their test-line extraction, 10 s per test, the −0.5 for an ignored aux call).
+ * - `"strict"`: ours, below. The joint program (the problem's imports and given helpers, both
+ *   agents' imports, `aux`, the entry point) runs against the problem's `check(candidate)`,
+ *   one top-level statement at a time. Levels (max 4.0): `aux_defined` +0.4 (aux has a
+ *   `return` with a value, by tokens), `main_defined` +0.6 (missing: stop), `syntax` +0.5
+ *   (else stop), `tests` = fraction passed, `aux_used` +0.5 (≥1 test passed, aux exists, main
+ *   calls aux by AST), `not_wrapper` +1.0 (additionally main is more than `return aux(...)`).
+ *
+ * Prompts (`prompts`) and the multi-turn transition (`feedback`) are the authors' by default
+ * ({@link ./coding_feedback_authors.ts}); ours stay available as `"ours"` / `"full"`.
  *
  * @module
  */
@@ -26,7 +33,16 @@ export type {
 export type { Limiter } from "../sandbox/pool.ts";
 import type { HumanEvalProblem } from "./datasets.ts";
 import { type ChecksOptions, type ChecksReport, runChecks } from "../sandbox/checks.ts";
-import { auxPrompt, feedbackPrompts, mainPrompt } from "./coding_feedback.ts";
+import { auxPrompt, feedbackPrompts, mainPrompt, singleFeedbackPrompt } from "./coding_feedback.ts";
+import {
+  authorsAuxPrompt,
+  authorsFeedbackPrompts,
+  authorsMainPrompt,
+  authorsSingleFeedbackPrompt,
+  authorsSinglePrompt,
+} from "./coding_feedback_authors.ts";
+import { authorsCodingTurnMetrics } from "./coding_metrics_authors.ts";
+import { codingRewardAuthors } from "./coding_reward_authors.ts";
 import { extractCode, extractFunction, hasReturnValue, importLines } from "../sandbox/source.ts";
 import { AUX_NAME, type JointProgram, jointProgram } from "./coding_program.ts";
 import { codingAgentReward } from "./coding_agent.ts";
@@ -64,8 +80,17 @@ export interface CodingReport {
   syntaxWhere: { part: string; line: number } | null;
 }
 
-/** Options of {@link evaluateCoding} / {@link codingReward}: the sandbox test settings. */
-export type CodingOptions = Omit<ChecksOptions, "analyze">;
+/** Which coding reward: the authors' (default) or our stricter one (see the module doc). */
+export type RewardVariant = "authors" | "strict";
+
+/**
+ * Options of {@link evaluateCoding} / {@link codingReward}: the sandbox test settings
+ * (`testTimeoutMs` defaults to the authors' 10 s for `"authors"`, 3 s for `"strict"`).
+ */
+export type CodingOptions = Omit<ChecksOptions, "analyze"> & {
+  /** Reward variant (default `"authors"`). */
+  rewardVariant?: RewardVariant;
+};
 
 /**
  * Runs the whole pipeline for one joint action: extract, build, parse, analyse, test.
@@ -189,21 +214,64 @@ export async function codingReward(
   problem: HumanEvalProblem,
   options: CodingOptions = {},
 ): Promise<RewardBreakdown> {
-  return codingLevels(
-    await evaluateCoding(auxCode, mainCode, problem, options),
-  );
+  const { rewardVariant = "authors", ...rest } = options;
+  checkVariant(rewardVariant);
+  if (typeof auxCode !== "string" || typeof mainCode !== "string") {
+    throw new UserError("codingReward: both completions must be strings");
+  }
+  checkProblem(problem, "codingReward");
+  if (rewardVariant === "authors") {
+    const { strictTypes: _s, ...sandbox } = rest;
+    return await codingRewardAuthors(auxCode, mainCode, problem, sandbox);
+  }
+  return codingLevels(await evaluateCoding(auxCode, mainCode, problem, rest));
+}
+
+function checkVariant(v: unknown): void {
+  if (v !== "authors" && v !== "strict") {
+    throw new UserError(
+      `coding: rewardVariant must be "authors" or "strict", got ${JSON.stringify(v)}`,
+    );
+  }
+}
+
+function checkProblem(problem: HumanEvalProblem, who: string): void {
+  if (
+    !problem || typeof problem.entry_point !== "string" || typeof problem.test !== "string" ||
+    typeof problem.prompt !== "string"
+  ) {
+    throw new UserError(
+      `${who}: problem must be a HumanEval-format object (prompt, test, entry_point)`,
+    );
+  }
 }
 
 /** Options of {@link codingEnv}. */
 export interface CodingEnvOptions extends CodingOptions {
-  /** How many evaluated joint actions to remember for `transition` (default 512). */
+  /** How many evaluated joint actions to remember (default 512). */
   cacheSize?: number;
+  /**
+   * Multi-turn transition: `"authors"` (default; their level feedback: only the first assert
+   * is run and shown, each agent's full history prepended) or `"full"` (ours: every assert
+   * run, `Tests: p/t passed` and the first failing assert shown, no history).
+   */
+  feedback?: "authors" | "full";
+  /** First-turn prompts: the authors' formatter strings (default) or ours. */
+  prompts?: "authors" | "ours";
 }
 
 /**
- * The coding environment: agent 0 writes `aux`, agent 1 the entry point. `transition` gives
- * each agent its own next prompt with diagnostics of the joint program; `agentReward` is
- * {@link codingAgentReward} (each agent's code scored alone, for independent learners).
+ * The coding environment: agent 0 writes `aux`, agent 1 the entry point. `reward` is
+ * {@link codingReward} with `rewardVariant`; `transition` gives each agent its next prompt
+ * (`feedback`); `agentReward` is {@link codingAgentReward} (each agent's code scored alone).
+ * Evaluations are cached by the whole problem and both completions.
+ *
+ * Single-agent GRPO (the authors' baseline): `singlePrompt` is their `complete_function_formatter`
+ * (whatever `prompts`), `singleSplit` gives `["", text]` (main alone, no aux),
+ * `singleTransition` their one-agent level feedback (`feedback: "full"`: ours). `evalMetrics`
+ * gives their logger's per-turn metrics and `passed` (see `coding_metrics_authors.ts`), so
+ * evaluations log their pass rates and, with several samples, pass@k. Sandbox options
+ * (`unsafe`, `python`, limits) reach every Python process the environment starts.
  *
  * @example
  * ```ts
@@ -217,48 +285,100 @@ export function codingEnv(
   rows: HumanEvalProblem[],
   options: CodingEnvOptions = {},
 ): Environment<HumanEvalProblem> {
-  const { cacheSize = 512, ...checkOptions } = options;
-  const cache = new Map<string, Promise<CodingReport>>();
-  const evaluate = (completions: string[], example: HumanEvalProblem) => {
+  const {
+    cacheSize = 512,
+    feedback = "authors",
+    prompts = "authors",
+    rewardVariant = "authors",
+    ...checkOptions
+  } = options;
+  checkVariant(rewardVariant);
+  if (feedback !== "authors" && feedback !== "full") {
+    throw new UserError(
+      `codingEnv: feedback must be "authors" or "full", got ${JSON.stringify(feedback)}`,
+    );
+  }
+  if (prompts !== "authors" && prompts !== "ours") {
+    throw new UserError(
+      `codingEnv: prompts must be "authors" or "ours", got ${JSON.stringify(prompts)}`,
+    );
+  }
+  const cache = new Map<string, Promise<unknown>>();
+  const cached = <T>(
+    kind: string,
+    completions: string[],
+    example: HumanEvalProblem,
+    run: () => Promise<T>,
+  ): Promise<T> => {
     if (!Array.isArray(completions) || completions.length !== 2) {
       throw new UserError(
         `codingEnv: expected 2 completions (aux, main), got ${completions?.length}`,
       );
     }
+    checkProblem(example, "codingEnv");
     const key = JSON.stringify([
+      kind,
       example.task_id,
+      example.prompt,
+      example.test,
+      example.entry_point,
       completions[0],
       completions[1],
     ]);
-    let hit = cache.get(key);
+    let hit = cache.get(key) as Promise<T> | undefined;
     if (!hit) {
-      hit = evaluateCoding(
-        completions[0],
-        completions[1],
-        example,
-        checkOptions,
-      );
+      hit = run();
       cache.set(key, hit);
       hit.catch(() => cache.delete(key));
-      while (cache.size > cacheSize) {
-        cache.delete(cache.keys().next().value as string);
-      }
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     }
     return hit;
   };
+  const { strictTypes: _s, ...sandbox } = checkOptions;
+  const strictReport = (completions: string[], example: HumanEvalProblem) =>
+    cached(
+      "strict",
+      completions,
+      example,
+      () => evaluateCoding(completions[0], completions[1], example, checkOptions),
+    );
   return {
     name: "coding",
     numAgents: 2,
     rows,
-    formatters: [auxPrompt, mainPrompt],
-    reward: async (completions, example) => codingLevels(await evaluate(completions, example)),
+    formatters: prompts === "authors" ? [authorsAuxPrompt, authorsMainPrompt] : [
+      auxPrompt,
+      mainPrompt,
+    ],
+    reward: async (completions, example) =>
+      rewardVariant === "strict"
+        ? codingLevels(await strictReport(completions, example))
+        : await cached("authors", completions, example, () =>
+          codingReward(completions[0], completions[1], example, {
+            ...checkOptions,
+            rewardVariant,
+          })),
     agentReward: (agent, text, example) => codingAgentReward(agent, text, example, checkOptions),
+    singlePrompt: (example) => authorsSinglePrompt(example),
+    singleSplit: (text) => ["", text],
+    singleTransition: async (example, completion, history) =>
+      feedback === "authors"
+        ? await authorsSingleFeedbackPrompt(example, completion, history, sandbox)
+        : singleFeedbackPrompt(example, await strictReport(["", completion], example), completion),
+    evalMetrics: (example, turnTexts) => authorsCodingTurnMetrics(example, turnTexts, sandbox),
     transition: async (example, completions, histories) =>
-      feedbackPrompts(
-        example,
-        await evaluate(completions, example),
-        completions,
-        histories,
-      ),
+      feedback === "authors"
+        ? await cached(
+          "feedback:" + JSON.stringify(histories),
+          completions,
+          example,
+          () => authorsFeedbackPrompts(example, completions, histories, sandbox),
+        )
+        : feedbackPrompts(
+          example,
+          await strictReport(completions, example),
+          completions,
+          histories,
+        ),
   };
 }

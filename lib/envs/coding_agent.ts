@@ -52,6 +52,7 @@ async function parsesAlone(
     python: options.python,
     limiter: options.limiter,
     tmpDir: options.tmpDir,
+    unsafe: options.unsafe,
   });
   return res.ok;
 }

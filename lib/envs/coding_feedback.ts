@@ -1,9 +1,10 @@
 /**
- * Prompts of the two coding agents: the first-turn prompts (agent 1 writes `aux`, agent 2 the
- * entry point) and the next-turn prompts with diagnostics of the joint program (aux / main
- * found or missing, syntax error with its line, tests passed p/t, the first failing assert
- * with its error, and for the main agent whether it used `aux`). Each agent sees only its own
- * prompt and its own previous answer.
+ * Our prompts of the two coding agents (`prompts: "ours"`, `feedback: "full"`; the defaults
+ * are the authors', see `coding_feedback_authors.ts`): the first-turn prompts (agent 1 writes
+ * `aux`, agent 2 the entry point) and the next-turn prompts with diagnostics of the joint
+ * program (aux / main found or missing, syntax error with its line, tests passed p/t, the
+ * first failing assert with its error, and for the main agent whether it used `aux`). Each
+ * agent sees only its own prompt and its own previous answer.
  *
  * @module
  */
@@ -191,4 +192,28 @@ export function feedbackPrompts(
     "",
   ];
   return [auxNext.join("\n"), mainNext.join("\n")];
+}
+
+/**
+ * Our next prompt for a single model writing the entry point alone (`feedback: "full"` with
+ * single-agent GRPO): the problem, its previous answer and the diagnostics of that answer
+ * (no aux lines).
+ */
+export function singleFeedbackPrompt(
+  problem: HumanEvalProblem,
+  report: CodingReport,
+  completion: string,
+): string {
+  const diag = diagnostics(problem, report).slice(1);
+  return [
+    `Another attempt. Write ${problem.entry_point}. Problem:`,
+    problem.prompt.trimEnd(),
+    "",
+    ...section("Your previous answer:", completion),
+    "Diagnostics of your program:",
+    ...diag,
+    "",
+    `Revise ${problem.entry_point}(...) accordingly. Reply with the function code only.`,
+    "",
+  ].join("\n");
 }

@@ -1,15 +1,18 @@
 /**
- * Loaders for coding problems in the HumanEval format (`task_id`, `prompt`,
- * `canonical_solution`, `test`, `entry_point`): the original HumanEval, CoopHumanEval and
- * MBPP converted to that format, and this repository's own `data/coding/problems.jsonl`.
- * Files may be JSONL, gzip-compressed JSONL (`.jsonl.gz`, detected by content) or one JSON
- * array. Bad input fails with a {@link UserError} naming the file, the line (or array
- * element) and the field.
+ * Loaders for coding problems in the HumanEval format (`task_id`, `prompt`, `test`,
+ * `entry_point`, and `canonical_solution` when the file has one): the original HumanEval, the
+ * MAGRPO authors' CoopHumanEval and MBPP files as they distribute them (`data/che_raw.json`,
+ * `data/mbpp_raw.json`: no canonical solution), and this repository's own
+ * `data/coding/problems.jsonl`. Files may be JSONL, gzip-compressed JSONL (`.jsonl.gz`,
+ * detected by content) or one JSON array. Bad input fails with a {@link UserError} naming the
+ * file, the line (or array element), the task and the field; the async loaders also reject a
+ * row whose test code does not parse as Python (checked with `ast.parse`, never run).
  *
  * @module
  */
 
 import { UserError } from "../util/errors.ts";
+import { runPython } from "../sandbox/python.ts";
 
 /** One coding problem in the HumanEval format. */
 export interface HumanEvalProblem {
@@ -17,8 +20,8 @@ export interface HumanEvalProblem {
   task_id: string;
   /** Imports, signature and docstring of the function to write. */
   prompt: string;
-  /** A reference body that completes `prompt`. */
-  canonical_solution: string;
+  /** A reference body that completes `prompt` (absent in the authors' CoopHumanEval/MBPP). */
+  canonical_solution?: string;
   /** Python code defining `check(candidate)` with the asserts. */
   test: string;
   /** Name of the function the tests call. */
@@ -29,14 +32,8 @@ export interface HumanEvalProblem {
   main_solution?: string;
 }
 
-const REQUIRED = [
-  "task_id",
-  "prompt",
-  "canonical_solution",
-  "test",
-  "entry_point",
-] as const;
-const OPTIONAL = ["aux_solution", "main_solution"] as const;
+const REQUIRED = ["task_id", "prompt", "test", "entry_point"] as const;
+const OPTIONAL = ["canonical_solution", "aux_solution", "main_solution"] as const;
 
 async function readText(path: string, loader: string): Promise<string> {
   let bytes: Uint8Array;
@@ -106,7 +103,6 @@ function toProblem(
   const problem: HumanEvalProblem = {
     task_id: rec.task_id as string,
     prompt: rec.prompt as string,
-    canonical_solution: rec.canonical_solution as string,
     test: rec.test as string,
     entry_point: entry,
   };
@@ -120,6 +116,76 @@ function toProblem(
     problem[field] = rec[field] as string;
   }
   return problem;
+}
+
+/** Where each parsed problem came from (`file:line` or `file: element i`). */
+const ROW_OF = new WeakMap<HumanEvalProblem, string>();
+
+const PARSE_TESTS_PY = `import ast, json
+tests = json.loads(__TESTS__)
+bad = []
+for i, t in enumerate(tests):
+    try:
+        ast.parse(t)
+    except (SyntaxError, ValueError) as e:
+        bad.append([i, "%s: %s (line %s of the test code)" % (type(e).__name__, getattr(e, "msg", str(e)), getattr(e, "lineno", "?"))])
+print(json.dumps(bad))
+`;
+
+/** Options of the coding loaders: how the test code's syntax check runs. */
+export interface LoadCodingOptions {
+  /**
+   * Run the syntax check even where the kernel cannot isolate Python (see
+   * `RunPythonOptions.unsafe`; default false: refuse).
+   */
+  unsafe?: boolean;
+}
+
+/**
+ * Rejects problems whose test code does not parse as Python (one `ast.parse` per row in a
+ * Python process; nothing is run), naming the file, the row and the task.
+ *
+ * @throws {UserError} at the first row whose test code does not parse.
+ */
+export async function checkTestsParse(
+  problems: HumanEvalProblem[],
+  loader = "checkTestsParse",
+  options: LoadCodingOptions = {},
+): Promise<void> {
+  if (problems.length === 0) return;
+  const source = PARSE_TESTS_PY.replace(
+    "__TESTS__",
+    () => JSON.stringify(JSON.stringify(problems.map((p) => p.test))),
+  );
+  const res = await runPython(source, {
+    timeoutMs: 60_000,
+    memoryMb: 1024,
+    maxOutputBytes: 16 << 20,
+    unsafe: options.unsafe === true,
+  });
+  if (!res.ok) {
+    throw new UserError(`${loader}: could not check the test code with Python: ${res.reason}`);
+  }
+  const bad = JSON.parse(res.stdout) as [number, string][];
+  if (bad.length) {
+    const [i, why] = bad[0];
+    const p = problems[i];
+    const where = ROW_OF.get(p) ?? `row ${i}`;
+    throw new UserError(
+      `${loader}: ${where} (task '${p.task_id}'): the test code does not parse: ${why}` +
+        (bad.length > 1 ? ` (and ${bad.length - 1} more row(s))` : ""),
+    );
+  }
+}
+
+async function loadChecked(
+  path: string,
+  loader: string,
+  options: LoadCodingOptions,
+): Promise<HumanEvalProblem[]> {
+  const problems = parseHumanEvalText(await readText(path, loader), path, loader);
+  await checkTestsParse(problems, loader, options);
+  return problems;
 }
 
 function lineOfOffset(text: string, offset: number): number {
@@ -163,9 +229,15 @@ export function parseHumanEvalText(
         `${loader}: ${source}${line}: invalid JSON (${(err as Error).message})`,
       );
     }
-    (data as unknown[]).forEach((rec, i) =>
-      problems.push(toProblem(rec, `${loader}: ${source}: element ${i}`))
-    );
+    if (!Array.isArray(data)) {
+      throw new UserError(`${loader}: ${source}: expected a JSON array of problems`);
+    }
+    data.forEach((rec, i) => {
+      const where = `${source}: element ${i}`;
+      const p = toProblem(rec, `${loader}: ${where}`);
+      ROW_OF.set(p, where);
+      problems.push(p);
+    });
   } else {
     text.split("\n").forEach((line, i) => {
       if (!line.trim()) return;
@@ -177,7 +249,9 @@ export function parseHumanEvalText(
           `${loader}: ${source}:${i + 1}: invalid JSON (${(err as Error).message})`,
         );
       }
-      problems.push(toProblem(rec, `${loader}: ${source}:${i + 1}`));
+      const p = toProblem(rec, `${loader}: ${source}:${i + 1}`);
+      ROW_OF.set(p, `${source}:${i + 1}`);
+      problems.push(p);
     });
   }
   if (problems.length === 0) {
@@ -205,28 +279,33 @@ export function parseHumanEvalText(
  * // rows.length === 164, rows[0].task_id === "HumanEval/0"
  * ```
  */
-export async function loadHumanEval(path: string): Promise<HumanEvalProblem[]> {
-  return parseHumanEvalText(
-    await readText(path, "loadHumanEval"),
-    path,
-    "loadHumanEval",
-  );
+export async function loadHumanEval(
+  path: string,
+  options: LoadCodingOptions = {},
+): Promise<HumanEvalProblem[]> {
+  return await loadChecked(path, "loadHumanEval", options);
 }
 
-/** Loads CoopHumanEval converted to the HumanEval format (local JSON / JSONL / .gz). */
+/**
+ * Loads CoopHumanEval: the authors' `data/che_raw.json` as distributed (82 rows of
+ * `task_id`, `prompt`, `test`, `entry_point`), or any HumanEval-format JSON / JSONL / .gz.
+ */
 export async function loadCoopHumanEval(
   path: string,
+  options: LoadCodingOptions = {},
 ): Promise<HumanEvalProblem[]> {
-  return parseHumanEvalText(
-    await readText(path, "loadCoopHumanEval"),
-    path,
-    "loadCoopHumanEval",
-  );
+  return await loadChecked(path, "loadCoopHumanEval", options);
 }
 
-/** Loads MBPP converted to the HumanEval format (local JSON / JSONL / .gz). */
-export async function loadMbpp(path: string): Promise<HumanEvalProblem[]> {
-  return parseHumanEvalText(await readText(path, "loadMbpp"), path, "loadMbpp");
+/**
+ * Loads MBPP: the authors' `data/mbpp_raw.json` as distributed (257 rows of `task_id`,
+ * `prompt`, `test`, `entry_point`), or any HumanEval-format JSON / JSONL / .gz.
+ */
+export async function loadMbpp(
+  path: string,
+  options: LoadCodingOptions = {},
+): Promise<HumanEvalProblem[]> {
+  return await loadChecked(path, "loadMbpp", options);
 }
 
 /**
@@ -237,10 +316,7 @@ export async function loadCoopCodingProblems(
   path: string = decodeURIComponent(
     new URL("../../data/coding/problems.jsonl", import.meta.url).pathname,
   ),
+  options: LoadCodingOptions = {},
 ): Promise<HumanEvalProblem[]> {
-  return parseHumanEvalText(
-    await readText(path, "loadCoopCodingProblems"),
-    path,
-    "loadCoopCodingProblems",
-  );
+  return await loadChecked(path, "loadCoopCodingProblems", options);
 }

@@ -14,6 +14,11 @@ import {
   type WritingRewardConfig,
 } from "./writing_reward.ts";
 import { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "./writing_words.ts";
+import {
+  authorsTldrElaborationPrompt,
+  authorsTldrSinglePrompt,
+  authorsTldrSummaryPrompt,
+} from "./writing_prompts.ts";
 
 // Re-exported so that the documented signatures below are complete.
 export type { AgentHistory, Environment, RatioBand, RewardBreakdown, WritingRewardConfig };
@@ -52,37 +57,27 @@ export const TLDR_REWARD_CONFIG: WritingRewardConfig = {
 };
 
 /**
- * Agent 1's prompt: a brief, factual summary of the post.
+ * Agent 1's prompt, the authors' summary-agent prompt (see `writing_prompts.ts`): a brief,
+ * factual summary of the post.
  *
  * @example
  * ```ts
  * import { tldrConcisePrompt } from "./tldr.ts";
- * tldrConcisePrompt({ prompt: "POST: my cat ...", completion: "" }).startsWith("Write a concise"); // true
+ * tldrConcisePrompt({ prompt: "POST: my cat ...", completion: "" }).startsWith("Create a concise"); // true
  * ```
  */
 export function tldrConcisePrompt(row: TldrRow): string {
-  return `Write a concise summary of this post.
-
-Post:
-${row.prompt}
-
-Instructions:
-- Summarize it in one sentence or a few short sentences
-- Stay factual and informative
-`;
+  return authorsTldrSummaryPrompt(row.prompt);
 }
 
-/** Agent 2's prompt: a more detailed summary with varied vocabulary and transition words. */
+/** Agent 2's prompt, the authors' elaboration-agent prompt: more unique words, transitions. */
 export function tldrDetailedPrompt(row: TldrRow): string {
-  return `Write a detailed summary of this post.
+  return authorsTldrElaborationPrompt(row.prompt);
+}
 
-Post:
-${row.prompt}
-
-Instructions:
-- Use a wide, varied vocabulary
-- Use transition words so the summary reads smoothly
-`;
+/** The single-agent baseline's prompt (the authors' `train_grpo.py`): both paragraphs at once. */
+export function tldrSinglePrompt(row: TldrRow): string {
+  return authorsTldrSinglePrompt(row.prompt);
 }
 
 /**
@@ -122,5 +117,6 @@ export function tldrEnv(
     rows,
     [tldrConcisePrompt, tldrDetailedPrompt],
     config,
+    tldrSinglePrompt,
   );
 }

@@ -36,6 +36,10 @@ export interface AgentHistory {
  * - `agentReward(i, text, example)`: what agent i achieves alone (independent-learners baseline).
  * - `singlePrompt(example, separator)`: one prompt asking for every part, separated by
  *   `separator` (single-agent baseline; default: the agents' prompts joined by lines).
+ * - `singleSplit(text)`: the parts of a single model's text (default: cut at `separator`);
+ *   `singleTransition(example, text, history)`: its next prompt (multi-turn single agent).
+ * - `evalRows`: held-out rows for evaluation, disjoint from `rows` (training never sees them).
+ * - `evalMetrics(example, turnTexts)`: task metrics of one evaluated episode, per turn.
  */
 export interface Environment<E = unknown> {
   /** Short identifier, e.g. `"tldr"`, `"coding"`. */
@@ -65,4 +69,34 @@ export interface Environment<E = unknown> {
   ) => number | Promise<number>;
   /** Optional: one prompt for a single model that writes every part (single-agent GRPO). */
   singlePrompt?: (example: E, separator: string) => string;
+  /**
+   * Optional: the agents' parts of a single model's text (single-agent GRPO), e.g. the
+   * authors' "[PARAGRAPH_SPLIT]" / "Paragraph 2:" / one-third fallbacks for writing, or
+   * `["", text]` for coding (their GRPO baseline writes main only). Default: cut at the
+   * separator passed to `singlePrompt`.
+   */
+  singleSplit?: (text: string) => string[];
+  /**
+   * Optional: the single model's next prompt in a multi-turn episode of single-agent GRPO, from
+   * its last text and its history (e.g. the authors' level feedback with one agent).
+   */
+  singleTransition?: (
+    example: E,
+    completion: string,
+    history: AgentHistory,
+  ) => string | Promise<string>;
+  /**
+   * Held-out evaluation rows (the authors' eval split where they define one, a seeded split
+   * otherwise); never among `rows`, which are the training rows. Absent: no evaluation.
+   */
+  evalRows?: E[];
+  /**
+   * Optional: task metrics of one evaluated episode (e.g. the authors' coding metrics, pass@1
+   * of greedy answers): `turnTexts[t][i]` is agent i's text at turn t; one record per turn.
+   * The trainer logs each metric's mean over the eval rows per turn (`turnMetrics`).
+   */
+  evalMetrics?: (
+    example: E,
+    turnTexts: string[][],
+  ) => Record<string, number>[] | Promise<Record<string, number>[]>;
 }

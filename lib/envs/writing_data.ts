@@ -4,8 +4,9 @@
  * abstracts). Given a path they read the real datasets a user has locally:
  *
  * - TLDR: JSONL, one object per line with string fields `prompt` and `completion`
- *   (the layout of trl-lib/tldr exported with `to_json`);
- * - arXiv: JSONL, or one JSON array, of objects with a string field `abstract_text`.
+ *   (the layout of trl-lib/tldr exported with `to_json`), or that dataset's parquet file;
+ * - arXiv: JSONL, or one JSON array, of objects with a string field `abstract_text`, or a
+ *   parquet file with that column (OpenMLRL/arXiv_abstract as distributed).
  *
  * Other fields are ignored. A bad row raises a {@link UserError} naming the file, the line (or
  * array item) and the field. Reading needs `--allow-read`.
@@ -14,6 +15,7 @@
  */
 
 import { UserError } from "../util/errors.ts";
+import { isParquetPath, readParquetRows } from "./writing_parquet.ts";
 import type { ArxivRow } from "./arxiv.ts";
 import type { TldrRow } from "./tldr.ts";
 
@@ -109,8 +111,12 @@ function nonEmpty<T>(rows: T[], file: string): T[] {
  * ```
  */
 export function parseTldrJsonl(text: string, file: string): TldrRow[] {
+  return tldrRows(parseJsonl(text, file), file);
+}
+
+function tldrRows(records: Located[], file: string): TldrRow[] {
   return nonEmpty(
-    parseJsonl(text, file).map((r) => ({
+    records.map((r) => ({
       prompt: stringField(r, "prompt", file),
       completion: stringField(r, "completion", file),
     })),
@@ -132,6 +138,10 @@ export function parseArxivRows(text: string, file: string): ArxivRow[] {
   const records = text.trimStart().startsWith("[")
     ? parseJsonArray(text, file)
     : parseJsonl(text, file);
+  return arxivRows(records, file);
+}
+
+function arxivRows(records: Located[], file: string): ArxivRow[] {
   return nonEmpty(
     records.map((r) => ({
       abstract_text: stringField(r, "abstract_text", file),
@@ -156,8 +166,15 @@ async function readText(
   }
 }
 
+/** A parquet file's rows as located records ("row i"), and the file's name. */
+async function parquetRecords(path: string | URL): Promise<{ records: Located[]; file: string }> {
+  const file = path instanceof URL ? decodeURIComponent(path.pathname) : path;
+  const rows = await readParquetRows(path);
+  return { records: rows.map((value, i) => ({ where: `row ${i}`, value })), file };
+}
+
 /**
- * Loads TLDR rows from a JSONL file (default: the 50 shipped posts).
+ * Loads TLDR rows from a JSONL or parquet file (default: the 50 shipped posts).
  *
  * @example
  * ```ts
@@ -168,12 +185,16 @@ async function readText(
 export async function loadTldrRows(
   path: string | URL = SHIPPED_TLDR_PATH,
 ): Promise<TldrRow[]> {
+  if (isParquetPath(path)) {
+    const { records, file } = await parquetRecords(path);
+    return tldrRows(records, file);
+  }
   const { text, file } = await readText(path);
   return parseTldrJsonl(text, file);
 }
 
 /**
- * Loads arXiv rows from a JSONL or JSON-array file (default: the 30 shipped abstracts).
+ * Loads arXiv rows from a JSONL, JSON-array or parquet file (default: the 30 shipped abstracts).
  *
  * @example
  * ```ts
@@ -184,6 +205,10 @@ export async function loadTldrRows(
 export async function loadArxivRows(
   path: string | URL = SHIPPED_ARXIV_PATH,
 ): Promise<ArxivRow[]> {
+  if (isParquetPath(path)) {
+    const { records, file } = await parquetRecords(path);
+    return arxivRows(records, file);
+  }
   const { text, file } = await readText(path);
   return parseArxivRows(text, file);
 }

@@ -35,13 +35,13 @@
  * two terms as the separate levels `transitions` and `overlap` (their sum is that number, so the
  * total is unchanged).
  *
- * Paper names. The paper reports three writing metrics, Structure, Coherence and Consistency;
- * in our reading each is a sum of logged levels:
- * **Structure** = `tokens` + `lengthRatio` (length bounds and the length ratio of the texts),
- * **Coherence** = `transitions` (transition words),
- * **Consistency** = `uniqueWords` + `overlap` (vocabulary proportion and shared vocabulary).
- * {@link writingPaperMetrics} makes that sum; {@link measureWriting} returns every raw quantity,
- * ungated.
+ * Paper names. The paper plots three writing metrics, Structure, Coherence and Consistency,
+ * grouped by the authors' `plotting/plot_writing.py` as:
+ * **Structure** = `tokens` + `lengthRatio` + `uniqueWords` (their level 1 + 2 + 3, max 2),
+ * **Coherence** = `transitions` (their transition reward, max 0.4),
+ * **Consistency** = `overlap` (their Jaccard reward, max 0.6).
+ * {@link writingPaperMetrics} makes those sums (and the plot's normalized values, each divided
+ * by its maximum; Total by 3); {@link measureWriting} returns every raw quantity, ungated.
  *
  * Independent learners ({@link writingAgentReward}) get only the part of this reward one agent
  * controls alone: its own L1 window and, where transitions are counted in its text, its T.
@@ -50,6 +50,7 @@
  */
 
 import { UserError } from "../util/errors.ts";
+import { splitParagraphs } from "./writing_prompts.ts";
 import type { AgentHistory, Environment, RewardBreakdown } from "./types.ts";
 import {
   bandScore,
@@ -125,25 +126,30 @@ export function writingReward(
   return done();
 }
 
-/** The paper's three writing metrics, each a sum of {@link writingReward} levels. */
+/** The paper's three writing metrics, grouped as the authors' `plotting/plot_writing.py`. */
 export interface WritingPaperMetrics {
-  /** `tokens` + `lengthRatio`. */
+  /** `tokens` + `lengthRatio` + `uniqueWords` (their levels 1–3; max 2). */
   structure: number;
-  /** `transitions`. */
+  /** `transitions` (their transition reward; max 0.4). */
   coherence: number;
-  /** `uniqueWords` + `overlap`. */
+  /** `overlap` (their Jaccard reward; max 0.6). */
   consistency: number;
 }
 
+/** The maxima the authors' plot divides by ("Normalized Rewards"); Total by 3. */
+export const WRITING_PAPER_MAXIMA: Readonly<WritingPaperMetrics & { total: number }> = Object
+  .freeze({ structure: 2, coherence: 0.4, consistency: 0.6, total: 3 });
+
 /**
  * Groups the levels of {@link writingReward} into the paper's Structure / Coherence /
- * Consistency (our reading; see the module notes). Missing levels count 0.
+ * Consistency as the authors' plotting script does (see the module notes). Missing levels
+ * count 0. Divide by {@link WRITING_PAPER_MAXIMA} for the plot's normalized values.
  *
  * @example
  * ```ts
  * import { writingPaperMetrics } from "./writing_reward.ts";
  * writingPaperMetrics({ tokens: 0.5, lengthRatio: 1, uniqueWords: 0.5, transitions: 0.38, overlap: 0.6 });
- * // { structure: 1.5, coherence: 0.38, consistency: 1.1 }
+ * // { structure: 2, coherence: 0.38, consistency: 0.6 }
  * ```
  */
 export function writingPaperMetrics(
@@ -151,9 +157,9 @@ export function writingPaperMetrics(
 ): WritingPaperMetrics {
   const at = (k: string) => levels[k] ?? 0;
   return {
-    structure: at("tokens") + at("lengthRatio"),
+    structure: at("tokens") + at("lengthRatio") + at("uniqueWords"),
     coherence: at("transitions"),
-    consistency: at("uniqueWords") + at("overlap"),
+    consistency: at("overlap"),
   };
 }
 
@@ -302,13 +308,15 @@ export function jointWritingReward(
 /**
  * A two-writer environment: agent i is prompted by `formatters[i]` (and sees only that prompt),
  * the pair is scored by {@link jointWritingReward} under `config`, and `agentReward` is
- * {@link writingAgentReward} (independent learners).
+ * {@link writingAgentReward} (independent learners). With `single`, the single-agent baseline
+ * is prompted by it and its answer is cut by the authors' `splitParagraphs`.
  */
 export function twoWriterEnv<E>(
   name: string,
   rows: E[],
   formatters: [(example: E) => string, (example: E) => string],
   config: WritingRewardConfig,
+  single?: (example: E) => string,
 ): Environment<E> {
   return {
     name,
@@ -317,5 +325,8 @@ export function twoWriterEnv<E>(
     formatters,
     reward: (completions) => jointWritingReward(completions, config),
     agentReward: (agent, text) => writingAgentReward(agent, text, config),
+    ...(single
+      ? { singlePrompt: (example: E) => single(example), singleSplit: splitParagraphs }
+      : {}),
   };
 }

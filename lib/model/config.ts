@@ -173,7 +173,53 @@ function parseGpt2(j: JsonObject, file: string): ModelConfig {
 }
 
 /**
- * Parses the JSON of a `config.json` into a {@link ModelConfig}.
+ * Throws a {@link UserError} naming `file` and the field when a special token id
+ * (`bos_token_id`, `eos_token_id`, `pad_token_id`) is outside the vocabulary
+ * (`≥ vocabSize`): such an id has no embedding and can never be sampled.
+ * (Used for `config.json` and, by the policy loader, for `generation_config.json`.)
+ *
+ * @example
+ * ```ts
+ * import { checkTokenIds } from "./config.ts";
+ * checkTokenIds({ eos_token_id: [2, 5000] }, 1024, "generation_config.json"); // throws
+ * ```
+ */
+export function checkTokenIds(
+  ids: { bos_token_id?: number; eos_token_id?: number[]; pad_token_id?: number },
+  vocabSize: number,
+  file: string,
+): void {
+  for (const [key, v] of Object.entries(ids)) {
+    const bad = (Array.isArray(v) ? v : v === undefined ? [] : [v]).find((x) => x >= vocabSize);
+    if (bad !== undefined) {
+      throw new UserError(
+        `${file}: field '${key}' is ${bad}, outside the vocabulary (vocab_size ${vocabSize}: ` +
+          `ids 0 to ${vocabSize - 1})`,
+      );
+    }
+  }
+}
+
+/**
+ * {@link checkTokenIds} for a parsed `config.json` (`file`): its BOS, EOS and pad ids must be
+ * inside its `vocab_size`. Returns `cfg`.
+ */
+export function checkSpecialTokens(cfg: ModelConfig, file: string): ModelConfig {
+  checkTokenIds(
+    {
+      bos_token_id: cfg.bosTokenId,
+      eos_token_id: cfg.eosTokenIds,
+      pad_token_id: cfg.padTokenId,
+    },
+    cfg.vocabSize,
+    file,
+  );
+  return cfg;
+}
+
+/**
+ * Parses the JSON of a `config.json` into a {@link ModelConfig}. (Special token ids are checked
+ * against the vocabulary by the policy loader: {@link checkSpecialTokens}.)
  *
  * @example
  * ```ts

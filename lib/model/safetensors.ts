@@ -240,8 +240,12 @@ function decodeTensorBytes(
 
 async function openForRead(path: string): Promise<Deno.FsFile> {
   try {
+    if ((await Deno.stat(path)).isDirectory) {
+      throw new UserError(`${path}: is a folder, expected a safetensors file`);
+    }
     return await Deno.open(path, { read: true });
   } catch (err) {
+    if (err instanceof UserError) throw err;
     if (err instanceof Deno.errors.NotFound) {
       throw new UserError(`${path}: file not found`, { cause: err });
     }

@@ -14,6 +14,7 @@ import {
   type ExecutionProvider,
   type HostTensor,
   openSession,
+  runtimeKey,
   type Session,
 } from "../engine/runtime.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
@@ -58,7 +59,7 @@ export function decodeSession(
   cfg: TransformerConfig,
   ep: ExecutionProvider = "cpu",
 ): Promise<Session> {
-  const key = JSON.stringify([cfg, ep]);
+  const key = JSON.stringify([cfg, ep, runtimeKey()]);
   let s = sessions.get(key);
   if (!s) {
     s = openSession(buildDecodeGraph(cfg), { ep });

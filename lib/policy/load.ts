@@ -17,6 +17,8 @@ import {
 } from "../model/hf_folder.ts";
 import {
   assertWeights,
+  checkSpecialTokens,
+  checkTokenIds,
   type ModelConfig,
   parseHfConfig,
   toGraphNames,
@@ -59,7 +61,9 @@ export interface StorageInfo {
 export type StoredPolicy = Policy & { storage: StorageInfo };
 
 /**
- * Loads a policy from a local Hugging Face folder.
+ * Loads a policy from a local Hugging Face folder. Besides the file checks, special token
+ * ids (`config.json`, `generation_config.json`) must be inside the vocabulary and every weight
+ * must be finite ({@link assertFiniteWeights}).
  *
  * @example
  * ```ts
@@ -88,6 +92,7 @@ export async function loadPolicy(
   const raw = await loadHfWeights(dir);
   const where = await weightFiles(dir);
   assertWeights(cfg, raw, where.file, where.summary);
+  assertFiniteWeights(raw, where.file);
   const prefix = weightPrefix(cfg, Object.keys(raw));
   const named = toGraphNames(cfg, raw);
   const params: ParamStore = {}, dtypes: Record<string, SafetensorsDtype> = {};
@@ -98,7 +103,19 @@ export async function loadPolicy(
   }
   const tokenizer = await loadTokenizer(dir);
   checkVocab(tokenizer, cfg, dir);
+  checkSpecialTokens(cfg, cfgPath);
   const generation = await readGenerationConfig(dir);
+  if (generation) {
+    checkTokenIds(
+      {
+        bos_token_id: generation.bosTokenId,
+        eos_token_id: generation.eosTokenIds,
+        pad_token_id: generation.padTokenId,
+      },
+      cfg.vocabSize,
+      `${dir.replace(/\/+$/, "")}/generation_config.json`,
+    );
+  }
   const files: Record<string, Uint8Array> = {};
   for (const f of SIDE_FILES) {
     try {
@@ -113,6 +130,42 @@ export async function loadPolicy(
     ...(generation ? { generation } : {}),
     storage: { dtypes, prefix, files, config },
   };
+}
+
+/**
+ * Throws a {@link UserError} naming the file and the tensor when a floating weight is NaN or
+ * ±Infinity (a diverged or corrupted checkpoint): such a model can only produce NaN logits.
+ * `file` is the single weights file, or the shard of each tensor.
+ *
+ * @example
+ * ```ts
+ * import { assertFiniteWeights } from "./load.ts";
+ * assertFiniteWeights({ w: { dtype: "F32", shape: [2], data: new Float32Array([1, NaN]) } },
+ *   "model.safetensors"); // throws: "model.safetensors: tensor 'w' has 1 non-finite value …"
+ * ```
+ */
+export function assertFiniteWeights(
+  tensors: TensorMap,
+  file: string | ((tensor: string) => string),
+): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t.data instanceof Float32Array)) continue;
+    const a = t.data;
+    let bad = 0, first = -1;
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i])) {
+        if (first < 0) first = i;
+        bad++;
+      }
+    }
+    if (bad) {
+      const where = typeof file === "string" ? file : file(name);
+      throw new UserError(
+        `${where}: tensor '${name}' has ${bad} non-finite value${bad > 1 ? "s" : ""} ` +
+          `(first: ${a[first]} at index ${first}); the checkpoint is diverged or corrupted`,
+      );
+    }
+  }
 }
 
 /** Side files for the built-in byte tokenizer (for policies made from scratch). */

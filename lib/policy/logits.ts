@@ -6,7 +6,7 @@
  */
 import { input, newGraph } from "../engine/graph.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { openSession, type Session } from "../engine/runtime.ts";
+import { openSession, runtimeKey, type Session } from "../engine/runtime.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes } from "../model/params.ts";
 import type { Policy } from "./policy.ts";
@@ -64,7 +64,7 @@ export async function computeLogits(
       }
     }
   }
-  const key = JSON.stringify([policy.cfg, policy.ep ?? "cpu"]);
+  const key = JSON.stringify([policy.cfg, policy.ep ?? "cpu", runtimeKey()]);
   if (!sessions.has(key)) {
     sessions.set(
       key,

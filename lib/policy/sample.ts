@@ -38,6 +38,46 @@ export interface SampleOptions extends ChooseOptions {
   chatTemplate?: boolean;
 }
 
+/**
+ * A prompt that does not fit the model's positions with the completion budget: `tokens`
+ * prompt tokens + `maxNewTokens` > `positions`. The trainer names the example (see
+ * `atExample` in `rl/rewards.ts`).
+ */
+export class PromptTooLongError extends UserError {
+  /** Creates the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PromptTooLongError";
+  }
+}
+
+/** The `config.json` field that holds a model's position count, for messages. */
+function positionsField(cfg: { arch: string }): string {
+  return cfg.arch === "gpt2" ? "n_positions" : "max_position_embeddings";
+}
+
+/**
+ * Throws a {@link UserError} when `maxNewTokens` leaves no room for a prompt in the model's
+ * positions (checked once when training starts; each prompt is checked when sampled).
+ *
+ * @example
+ * ```ts
+ * import { checkCompletionBudget } from "./sample.ts";
+ * declare const policy: import("./policy.ts").Policy; // 512 positions
+ * checkCompletionBudget(policy, 4096, "data/default-model"); // throws
+ * ```
+ */
+export function checkCompletionBudget(policy: Policy, maxNewTokens: number, model: string): void {
+  const n = policy.cfg.maxPositions;
+  if (maxNewTokens >= n) {
+    throw new UserError(
+      `sampling.maxNewTokens is ${maxNewTokens} but the model ${model} has ${n} positions ` +
+        `(${positionsField(policy.cfg)} in config.json), which must hold the prompt and the ` +
+        `completion; lower sampling.maxNewTokens below ${n}`,
+    );
+  }
+}
+
 /** Why a completion ended. */
 export type FinishReason = "eos" | "stop" | "length";
 
@@ -131,10 +171,10 @@ export async function sampleTokens(
   const { cfg, params, tokenizer } = policy;
   const rows = prompts.flatMap((p, pi) => Array.from({ length: g }, (_, s) => ({ pi, s, ids: p })));
   const b = rows.length, tp = Math.max(...prompts.map((p) => p.length));
-  if (tp + maxNew > cfg.maxPositions && cfg.arch === "gpt2") {
-    throw new UserError(
+  if (tp + maxNew > cfg.maxPositions) {
+    throw new PromptTooLongError(
       `sample: prompt (${tp} tokens) + maxNewTokens (${maxNew}) = ${tp + maxNew} exceeds the ` +
-        `model's ${cfg.maxPositions} positions (n_positions in config.json)`,
+        `model's ${cfg.maxPositions} positions (${positionsField(cfg)} in config.json)`,
     );
   }
   const eos = new Set(opts.eosTokenIds ?? defaultEosTokenIds(policy));
@@ -267,14 +307,25 @@ export function sampleTexts(
  * Token ids of a prompt. When the tokenizer has a chat template (instruct checkpoints such as
  * Qwen2.5-Instruct) and `chatTemplate` is not false, the text becomes one user message rendered
  * by the template, ending with the assistant prompt; otherwise BOS (Llama-style models whose
- * tokenizer has one) + the text.
+ * tokenizer has one) + the text. A text far longer than the model's positions is refused
+ * ({@link PromptTooLongError}) before tokenizing all of it.
  */
 export function encodePrompt(
   policy: Policy,
   text: string,
   opts: { chatTemplate?: boolean } = {},
 ): number[] {
-  const tok = policy.tokenizer;
+  const tok = policy.tokenizer, positions = policy.cfg.maxPositions;
+  // A huge text (megabytes) is refused from a prefix, without tokenizing all of it: when its
+  // first 16 characters per position already make ≥ positions tokens, the whole cannot fit.
+  const head = 16 * positions;
+  if (text.length > head && tok.encode(text.slice(0, head)).length >= positions) {
+    throw new PromptTooLongError(
+      `sample: prompt of ${text.length} characters does not fit the model's ${positions} positions ` +
+        `(${positionsField(policy.cfg)} in config.json): its first ${head} characters are ` +
+        `already ${positions} or more tokens`,
+    );
+  }
   if (tok.applyChatTemplate && opts.chatTemplate !== false) {
     return tok.encode(tok.applyChatTemplate([{ role: "user", content: text }]));
   }

@@ -6,7 +6,12 @@
  */
 import { input, newGraph } from "../engine/graph.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { type ExecutionProvider, openSession, type Session } from "../engine/runtime.ts";
+import {
+  type ExecutionProvider,
+  openSession,
+  runtimeKey,
+  type Session,
+} from "../engine/runtime.ts";
 import { type Params, type TransformerConfig } from "../model/transformer.ts";
 import { paramShapes } from "../model/params.ts";
 import { policyLossGraph } from "../rl/loss_graph.ts";
@@ -36,7 +41,7 @@ function scoreSession(
   t: number,
   ep: ExecutionProvider,
 ) {
-  const key = JSON.stringify([cfg, b, t, ep]);
+  const key = JSON.stringify([cfg, b, t, ep, runtimeKey()]);
   let s = sessions.get(key);
   if (!s) {
     s = openSession(buildScoreGraph(cfg, b, t), { ep });

@@ -11,14 +11,14 @@
  *
  * @module
  */
-import type { Environment, RewardBreakdown } from "../envs/types.ts";
+import type { AgentHistory, Environment, RewardBreakdown } from "../envs/types.ts";
 import type { Policy } from "../policy/policy.ts";
 import type { Rng } from "../util/rng.ts";
 import type { ParamStore } from "../model/params.ts";
-import { type RolloutNode, rolloutNode, rolloutTree, sampleGroups } from "./rollout.ts";
+import { type RolloutNode, rolloutNode, rolloutTree } from "./rollout.ts";
 import { type AdvantageOptions, groupAdvantages } from "./advantages.ts";
 import { crossAgentReturns, flattenTree, treeAdvantages, treeReturns } from "./returns.ts";
-import { evaluateAgentRewards, evaluateJointRewards } from "./rewards.ts";
+import { evaluateAgentRewards } from "./rewards.ts";
 import type { AgentSample } from "./update.ts";
 import type { Critic } from "./critic.ts";
 import type { SampleOptions } from "../policy/sample.ts";
@@ -39,8 +39,10 @@ export interface CollectSettings {
   turns: number;
   /** Discount. */
   gamma: number;
-  /** Early termination: a node whose G raw immediate rewards have a mean > this is not expanded. */
+  /** Early termination: a node whose G immediate rewards have a mean > this is not expanded. */
   earlyStopThreshold: number | null;
+  /** Whether that test reads shaped rewards (`shape` applied; the authors') or raw ones. */
+  earlyStopOn?: "shaped" | "raw";
   /** Baseline and normalization. */
   advantage: AdvantageOptions;
   /** Sampling settings. */
@@ -53,6 +55,12 @@ export interface CollectSettings {
 export interface Collected {
   /** `samples[i]`: the trainable samples of policy i. */
   samples: AgentSample[][];
+  /**
+   * The same samples cut into update groups, in update order: `groups[k][i]` is policy i's
+   * share of group k. MAGRPO (aligned) makes one group per tree node, children before parents
+   * (the authors' post-order update: one AdamW step per node and agent). Absent: one group.
+   */
+  groups?: AgentSample[][][];
   /** Joint reward breakdowns of every joint action (all turns). */
   breakdowns: RewardBreakdown[];
   /** Mean shaped immediate reward per turn (over the nodes of that turn). */
@@ -61,6 +69,11 @@ export interface Collected {
   turnReturns: number[];
   /** Every advantage used. */
   advantages: number[];
+  /**
+   * The texts of the first joint action at each turn along the first branch (`turnTexts[t][i]`:
+   * agent i's text at turn t): with G = 1, as in evaluation, the whole episode.
+   */
+  turnTexts?: string[][];
   /** The rollout tree (MAGRPO, critic). */
   tree?: RolloutNode;
   /** Critic regression data: state texts and their return targets. */
@@ -101,12 +114,14 @@ export async function collectMagrpo<E>(
     sampling: s.sampling,
     rng,
     earlyStopThreshold: s.earlyStopThreshold,
+    earlyStopShape: s.earlyStopOn === "raw" ? undefined : s.shape,
   });
   shapeTree(tree, s.shape);
   treeReturns(tree, s.gamma);
   const flat = flattenTree(tree) as unknown as { node: RolloutNode; turn: number }[];
   const samples: AgentSample[][] = policies.map(() => []);
   const advantages: number[] = [];
+  let groups: AgentSample[][][] | undefined;
   if (s.jointMode === "cross") {
     const sizes = tree.completions.map((c) => c.length);
     policies.forEach((_, i) => {
@@ -127,6 +142,14 @@ export async function collectMagrpo<E>(
         advantages.push(node.advantages![g]);
       });
     }
+    groups = postOrder(tree).map((node) =>
+      policies.map((_, i) =>
+        node.joint.map((j, g) => ({
+          completion: node.completions[i][j[i]],
+          advantage: node.advantages![g],
+        }))
+      )
+    );
   }
   const breakdowns = flat.flatMap(({ node }) => node.breakdowns);
   return {
@@ -136,7 +159,29 @@ export async function collectMagrpo<E>(
     turnReturns: turnMeans(flat, (n) => n.returns!),
     advantages,
     tree,
+    groups,
+    turnTexts: firstPath(tree),
   };
+}
+
+/** The texts of joint action 0 at each turn, following child 0. */
+function firstPath(tree: RolloutNode): string[][] {
+  const out: string[][] = [];
+  for (let n: RolloutNode | undefined = tree; n; n = n.children?.[0]) {
+    out.push(n.joint[0].map((k, i) => n!.completions[i][k].text));
+  }
+  return out;
+}
+
+/** The nodes of a tree children first (each child subtree in order of g), then the node. */
+export function postOrder(node: RolloutNode): RolloutNode[] {
+  const out: RolloutNode[] = [];
+  const visit = (n: RolloutNode) => {
+    for (const c of n.children ?? []) if (c) visit(c);
+    out.push(n);
+  };
+  visit(node);
+  return out;
 }
 
 /** Independent learners: each agent's own reward and own group baseline (single turn). */
@@ -187,7 +232,38 @@ export function splitParts(text: string, n: number): string[] {
   return parts;
 }
 
-/** Single-agent GRPO: one policy writes all parts; the joint reward scores the split text. */
+/**
+ * The environment a single model sees in single-agent GRPO: one agent prompted by
+ * `env.singlePrompt` (default: the agents' prompts joined, asking for {@link PART_SEPARATOR}
+ * between parts), its text cut into the agents' parts by `env.singleSplit` (default: at the
+ * separator) and scored by `env.reward`; multi-turn through `env.singleTransition`.
+ */
+export function singleAgentEnv<E>(env: Environment<E>): Environment<E> {
+  const split = (text: string) => env.singleSplit?.(text) ?? splitParts(text, env.numAgents);
+  const next = env.singleTransition;
+  return {
+    name: `${env.name} (single agent)`,
+    numAgents: 1,
+    rows: env.rows,
+    formatters: [(example) =>
+      env.singlePrompt?.(example, PART_SEPARATOR) ??
+        env.formatters.map((f) => f(example)).join(`\nThen write "${PART_SEPARATOR}" and:\n`)],
+    reward: (completions, example) => env.reward(split(completions[0]), example),
+    ...(next
+      ? {
+        transition: async (example: E, completions: string[], histories: AgentHistory[]) => [
+          await next(example, completions[0], histories[0]),
+        ],
+      }
+      : {}),
+  };
+}
+
+/**
+ * Single-agent GRPO: one policy writes all parts (see {@link singleAgentEnv}); MAGRPO with one
+ * agent on that environment, so multi-turn trees, early termination and the update groups work
+ * as for MAGRPO. `turnTexts` holds the agents' parts of each turn's text.
+ */
 export async function collectSingle<E>(
   env: Environment<E>,
   example: E,
@@ -195,29 +271,12 @@ export async function collectSingle<E>(
   s: CollectSettings,
   rng: Rng,
 ): Promise<Collected> {
-  if (s.turns > 1) throw new UserError("algorithm 'grpo_single' supports turns = 1");
-  const prompt = env.singlePrompt?.(example, PART_SEPARATOR) ??
-    env.formatters.map((f) => f(example)).join(`\nThen write "${PART_SEPARATOR}" and:\n`);
-  const [group] = await sampleGroups([policy], [prompt], {
-    groupSize: s.groupSize,
-    sampling: s.sampling,
-    rng,
-  });
-  const breakdowns = await evaluateJointRewards(
-    env.reward,
-    group.map((c) => splitParts(c.text, env.numAgents)),
-    example,
-  );
-  const rewards = breakdowns.map((b) => s.shape(b.total));
-  const adv = groupAdvantages(rewards, s.advantage);
-  const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
-  return {
-    samples: [group.map((c, k) => ({ completion: c, advantage: adv[k] }))],
-    breakdowns,
-    turnRewards: [mean],
-    turnReturns: [mean],
-    advantages: adv,
-  };
+  const c = await collectMagrpo(singleAgentEnv(env), example, [policy], {
+    ...s,
+    jointMode: "aligned",
+  }, rng);
+  const split = (text: string) => env.singleSplit?.(text) ?? splitParts(text, env.numAgents);
+  return { ...c, turnTexts: c.turnTexts?.map((t) => split(t[0])) };
 }
 
 /** The text a centralized critic reads for a node: every agent's prompt. */
@@ -251,5 +310,5 @@ export async function collectCritic<E>(
   const targets = flat.map(({ node }) =>
     node.returns!.reduce((a, b) => a + b, 0) / node.returns!.length
   );
-  return { ...c, samples, advantages, criticData: { texts, targets } };
+  return { ...c, samples, groups: undefined, advantages, criticData: { texts, targets } };
 }

@@ -18,6 +18,8 @@ import type { JointMode } from "./joint.ts";
 import type { Baseline } from "./advantages.ts";
 import type { LrSchedule } from "./schedule.ts";
 import { UserError } from "../util/errors.ts";
+import { configWarnings, groupSizeProblem, SLICE } from "./config_checks.ts";
+export { configWarnings };
 import {
   deepFreeze,
   type Fields,
@@ -40,6 +42,10 @@ export type EnvName = "toy" | "tldr" | "arxiv" | "coding";
 export type ExecutionProviderName = "cpu" | "webgpu" | "cuda";
 /** How the rewards of the joint actions containing one completion make its return. */
 export type CrossAggregate = "sum" | "mean";
+/** Which rewards the early-termination test reads. */
+export type EarlyStopOn = "shaped" | "raw";
+/** One AdamW step per node group ("group", the authors') or per training step ("joint"). */
+export type UpdateSchedule = "group" | "joint";
 
 /** The whole trainer configuration (every field present after {@link validateConfig}). */
 export interface TrainerConfig {
@@ -48,11 +54,34 @@ export interface TrainerConfig {
   env: {
     /** Environment name (default "toy"). */ name: EnvName;
     /** Data file or folder (default: the environment's built-in data). */ dataPath?: string;
-    /** Use at most this many data rows (default: all). */ maxRows?: number;
+    /** Use at most this many training rows (default: all). */ maxRows?: number;
+    /** Training rows as a Python slice `"start:stop"` (default: the environment's split). */
+    trainSlice?: string;
+    /** Evaluation rows as a Python slice (of `evalDataPath`'s rows when set). */
+    evalSlice?: string;
+    /** Evaluation data file (default: rows held out from `dataPath`). */ evalDataPath?: string;
+    /** Share held out by the seeded split (default 0.2). */ evalFraction: number;
+    /** Coding reward: the authors' (default) or our stricter one. */
+    rewardVariant?: "authors" | "strict";
+    /** Coding multi-turn transition: the authors' level feedback (default) or ours. */
+    feedback?: "authors" | "full";
+    /** Coding first-turn prompts: the authors' formatter strings (default) or ours. */
+    prompts?: "authors" | "ours";
+    /**
+     * Run generated code even where the kernel cannot isolate it (resource limits and audit
+     * hook only; default false: refuse). Only on a machine you are willing to lose.
+     */
+    sandboxUnsafe: boolean;
   };
   /** Path of a Hugging Face model folder (default "data/default-model"). */ model: string;
   /** Number of agents N (default 2). */ agents: number;
   /** onnxruntime execution provider (default "cpu"). */ ep: ExecutionProviderName;
+  /**
+   * Bit-identical runs and exact resume on CPU (default true): every ORT session runs on one
+   * intra-op thread. False: sampling and scoring use every core (faster, not guaranteed
+   * reproducible); train steps stay on one thread (see `hasScatterND` in engine/runtime.ts).
+   */
+  deterministic: boolean;
   /** Completions per prompt and agent, the group size G (default 4). */ groupSize: number;
   /** Joint-action mode (default "aligned"). */ jointMode: JointMode;
   /** With `cross`, how joint rewards combine per completion (default "mean"). */
@@ -61,10 +90,21 @@ export interface TrainerConfig {
   /** Discount γ across turns (default 0.9). */ gamma: number;
   /**
    * Multi-turn early termination (default null: always expand): a node is not expanded when the
-   * mean of its G sibling joint actions' immediate raw (unshaped) rewards is strictly greater
-   * than this.
+   * mean of its G sibling joint actions' immediate rewards (shaped or raw: `earlyStopOn`) is
+   * strictly greater than this.
    */
   earlyStopThreshold: number | null;
+  /**
+   * Which rewards the early-termination test reads (default "shaped": after `rewardScale`,
+   * `rewardShift` and `rewardClamp`, as the authors' trainer does; "raw": as the reward returned).
+   */
+  earlyStopOn: EarlyStopOn;
+  /**
+   * When the policies are updated (default "group": one AdamW step per agent for each node's
+   * group of G joint actions, children before parents, as the authors' trainer; "joint": one
+   * step per agent over every sample of the training step).
+   */
+  updateSchedule: UpdateSchedule;
   /** Group-relative advantages. */
   advantage: {
     /** Baseline (default "mean"). */ baseline: Baseline;
@@ -81,6 +121,8 @@ export interface TrainerConfig {
     /** Keep the K most likely tokens, 0 = off (default 0). */ topK: number;
     /** Nucleus sampling mass (default 1: off). */ topP: number;
     /** Strings that end a completion (default none). */ stop: string[];
+    /** Wrap prompts in the tokenizer's chat template (default false: raw text). */
+    chatTemplate: boolean;
   };
   /** AdamW and learning-rate schedule. */
   optimizer: {
@@ -88,8 +130,8 @@ export interface TrainerConfig {
     /** First-moment decay β₁ (default 0.9). */ beta1: number;
     /** Second-moment decay β₂ (default 0.999). */ beta2: number;
     /** Denominator ε (default 1e-8). */ eps: number;
-    /** Decoupled weight decay (default 0.01). */ weightDecay: number;
-    /** Clip the global gradient norm, 0 = off (default 1). */ maxGradNorm: number;
+    /** Decoupled weight decay (default 0, as the authors). */ weightDecay: number;
+    /** Clip the global gradient norm, 0 = off (default 0, as the authors). */ maxGradNorm: number;
     /** Linear warm-up steps (default 0). */ warmupSteps: number;
     /** Schedule after warm-up (default "constant"). */ schedule: ScheduleName;
   };
@@ -101,11 +143,17 @@ export interface TrainerConfig {
   /** Added after scaling (default 0). */ rewardShift: number;
   /** `[min, max]` clamp of shaped rewards (default null: none). */
   rewardClamp: [number, number] | null;
+  /**
+   * A reward call whose promise has not settled after this many milliseconds fails the step,
+   * naming the example (default 600000: 10 minutes).
+   */
+  rewardTimeoutMs: number;
   /** Periodic evaluation. */
   eval: {
     /** Evaluate every this many steps, 0 = off (default 0). */ every: number;
-    /** Evaluation prompts (default 8). */ prompts: number;
-    /** Greedy decoding for evaluation (default true). */ greedy: boolean;
+    /** The first this many eval rows (default null: every eval row). */ prompts: number | null;
+    /** Greedy decoding for evaluation, with one sample (default true). */ greedy: boolean;
+    /** Episodes per eval row; n > 1: sampled, with pass@k (default 1). */ samples: number;
   };
   /** Logging. */
   log: {
@@ -132,10 +180,18 @@ function combinationProblems(cfg: TrainerConfig): string[] {
       `jointMode: "cross" needs turns = 1 (multi-turn trees use aligned joint actions), got turns ${cfg.turns}`,
     );
   }
-  if (cfg.turns > 1 && (cfg.algorithm === "independent" || cfg.algorithm === "grpo_single")) {
+  if (cfg.turns > 1 && cfg.algorithm === "independent") {
     out.push(
       `turns: algorithm "${cfg.algorithm}" is single-turn (turns = 1), got ${cfg.turns}`,
     );
+  }
+  for (const key of ["trainSlice", "evalSlice"] as const) {
+    const v = cfg.env[key];
+    if (v !== undefined && !SLICE.test(v)) {
+      out.push(
+        `env.${key}: expected a Python slice "start:stop" (e.g. "33:163", ":32"), got ${show(v)}`,
+      );
+    }
   }
   return out;
 }
@@ -159,7 +215,8 @@ export const DEFAULT_CONFIG: TrainerConfig = deepFreeze(
  * expected and what was found. Optional keys may be omitted or null. Combinations the trainer
  * cannot run are problems too: `jointMode: "cross"` with any algorithm but `magrpo` (the
  * baselines sample aligned groups) or with `turns > 1` (trees are aligned), and `turns > 1`
- * with `independent` or `grpo_single` (single-turn baselines).
+ * with `independent` (a single-turn baseline; `grpo_single` with `turns > 1` needs the
+ * environment's `singleTransition`).
  *
  * @example
  * ```ts
@@ -175,6 +232,7 @@ export function validateConfig(json: unknown, source: string): TrainerConfig {
   }
   const problems: string[] = [];
   const cfg = mergeConfig(SCHEMA, json, "", problems);
+  problems.push(...groupSizeProblem(json));
   if (!problems.length) problems.push(...combinationProblems(cfg as unknown as TrainerConfig));
   if (problems.length) {
     const n = problems.length;
@@ -281,11 +339,16 @@ export function describeConfig(): string {
 /**
  * Keys that may differ between a checkpoint's config and the config that resumes it: the
  * step budget (the learning-rate schedule then follows the new total), evaluation,
- * checkpointing, logging and the execution provider. A pattern `a.*` covers every key under `a`.
+ * checkpointing, logging, the execution provider and `deterministic` (threads change speed
+ * and the last bits, not the algorithm), the reward timeout and `env.sandboxUnsafe` (a
+ * property of the machine, not of the run). A pattern `a.*` covers every key under `a`.
  */
 export const RESUME_SAFE_KEYS: readonly string[] = Object.freeze([
   "steps",
   "ep",
+  "deterministic",
+  "rewardTimeoutMs",
+  "env.sandboxUnsafe",
   "eval.*",
   "checkpoint.*",
   "log.*",

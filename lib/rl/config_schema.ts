@@ -37,7 +37,7 @@ export type Schema<T> = {
 
 const num = <V extends number | null | undefined>(dflt: V, doc: string, b: Bounds = {}) =>
   ({ kind: "number", default: dflt, doc, ...b }) as Leaf<V>;
-const int = <V extends number | undefined>(dflt: V, doc: string, b: Bounds = {}) =>
+const int = <V extends number | null | undefined>(dflt: V, doc: string, b: Bounds = {}) =>
   ({ kind: "number", int: true, default: dflt, doc, ...b }) as Leaf<V>;
 const oneOf = <V extends string>(values: readonly V[], dflt: V, doc: string) =>
   ({ kind: "enum", values, default: dflt, doc }) as Leaf<V>;
@@ -56,39 +56,51 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   env: obj("The task.", {
     name: oneOf(["toy", "tldr", "arxiv", "coding"], "toy", "Environment name."),
     dataPath: leaf("string", undefined, "Data file or folder for the environment (omit: its built-in data).", { optional: true }),
-    maxRows: int(undefined, "Use at most this many data rows (omit: all).", { min: 1, optional: true }),
+    maxRows: int(undefined, "Use at most this many training rows (omit: all).", { min: 1, optional: true }),
+    trainSlice: leaf("string", undefined, "Training rows as a Python slice of the data rows, e.g. `\"33:163\"` (the authors' `test[33:163]`; omit: the environment's split).", { optional: true }),
+    evalSlice: leaf("string", undefined, "Evaluation rows as a Python slice, e.g. `\":32\"`, of `evalDataPath`'s rows if set, else of the data rows (omit: the environment's split).", { optional: true }),
+    evalDataPath: leaf("string", undefined, "Evaluation data file (e.g. a test split); omit: held out from `dataPath`'s rows.", { optional: true }),
+    evalFraction: num(0.2, "Share of the rows held out for evaluation by the seeded split (when no slice, eval file or authors' split applies).", { above: 0, below: 1 }),
+    rewardVariant: { kind: "enum", values: ["authors", "strict"], default: undefined, optional: true, doc: "Coding reward (omit: `authors`): the MAGRPO authors' `execution_reward_aux` exactly, or ours (`strict`: AST checks, prompt helpers included, test statements of `check` run whole)." },
+    feedback: { kind: "enum", values: ["authors", "full"], default: undefined, optional: true, doc: "Coding multi-turn transition (omit: `authors`): the authors' level feedback (first assert only, full history), or ours (`full`: every assert run, pass count and first failing assert shown)." },
+    prompts: { kind: "enum", values: ["authors", "ours"], default: undefined, optional: true, doc: "Coding first-turn prompts (omit: `authors`): the authors' formatter strings, or ours." },
+    sandboxUnsafe: leaf("boolean", false, "Run generated code even where the kernel cannot isolate it (no bubblewrap or user namespaces): resource limits and audit hook only. Unsafe: untrusted code can then read and write what your user can."),
   }),
   model: leaf("string", "data/default-model", "Path of a Hugging Face model folder (each agent starts from it)."),
   agents: int(2, "Number of agents N.", { min: 1 }),
   ep: oneOf(["cpu", "webgpu", "cuda"], "cpu", "onnxruntime execution provider."),
-  groupSize: int(4, "Completions per prompt and agent (the group size G).", { min: 1 }),
+  deterministic: leaf("boolean", true, "Bit-identical runs and exact resume on CPU: every ORT session on one thread. false: sampling and scoring on all cores (faster, not guaranteed reproducible); train steps stay on one thread."),
+  groupSize: int(4, "Completions per prompt and agent (the group size G; at least 2, as CoMLRL requires).", { min: 1, max: 1024 }),
   jointMode: oneOf(["aligned", "cross"], "aligned", "Joint actions: the i-th completions of all agents together (G), or every combination (G^N)."),
   crossAggregate: oneOf(["sum", "mean"], "mean", "With `cross`: how the rewards of the joint actions holding a completion make its return."),
   turns: int(1, "Turns per episode.", { min: 1 }),
   gamma: num(0.9, "Discount across turns.", { min: 0, max: 1 }),
-  earlyStopThreshold: num(null, "Do not expand a node whose G siblings' mean raw immediate reward is > this (null: never).", { nullable: true }),
+  earlyStopThreshold: num(null, "Do not expand a node whose G siblings' mean immediate reward (see `earlyStopOn`) is > this (null: never).", { nullable: true }),
+  earlyStopOn: oneOf(["shaped", "raw"], "shaped", "Rewards the early-termination test reads: after `rewardScale`/`rewardShift`/`rewardClamp` (the authors'), or raw."),
+  updateSchedule: oneOf(["group", "joint"], "group", "One AdamW step per agent for each node's group of G joint actions, children first (the authors'), or one step over all of a step's samples."),
   advantage: obj("Group-relative advantages.", {
     baseline: oneOf(["mean", "rloo", "max", "none"], "mean", "Baseline subtracted from returns (rloo: mean of the others)."),
     normalize: leaf("boolean", false, "Divide advantages by the group's standard deviation."),
   }),
   aggregation: oneOf([...AGGREGATIONS], "sequence_sum", "Token aggregation of the policy loss (see aggregation.ts)."),
   clipEps: num(0, "PPO clip range ε (0: plain policy gradient, no ratio).", { min: 0 }),
-  innerIterations: int(1, "Policy updates per batch of rollouts.", { min: 1 }),
+  innerIterations: int(1, "Policy updates per batch of rollouts.", { min: 1, max: 100 }),
   klBeta: num(0, "Weight β of the k3 KL penalty to the initial policy (0: off).", { min: 0 }),
   sampling: obj("Rollout sampling.", {
-    maxNewTokens: int(32, "Longest completion in tokens.", { min: 1 }),
+    maxNewTokens: int(32, "Longest completion in tokens (prompt + this must fit the model's positions).", { min: 1, max: 131072 }),
     temperature: num(1, "Softmax temperature (0: greedy).", { min: 0 }),
     topK: int(0, "Keep only the K most likely tokens (0: off).", { min: 0 }),
     topP: num(1, "Nucleus sampling mass (1: off).", { above: 0, max: 1 }),
     stop: leaf("strings", [] as string[], "Strings that end a completion."),
+    chatTemplate: leaf("boolean", false, "Wrap each prompt in the tokenizer's chat template (false: raw prompt text, as the authors tokenize)."),
   }),
   optimizer: obj("AdamW and the learning-rate schedule.", {
     lr: num(1e-4, "Peak learning rate.", { above: 0 }),
     beta1: num(0.9, "First-moment decay β₁.", { min: 0, below: 1 }),
     beta2: num(0.999, "Second-moment decay β₂.", { min: 0, below: 1 }),
     eps: num(1e-8, "AdamW denominator ε.", { above: 0 }),
-    weightDecay: num(0.01, "Decoupled weight decay (not on norms and biases).", { min: 0 }),
-    maxGradNorm: num(1, "Clip the global gradient norm to this (0: off).", { min: 0 }),
+    weightDecay: num(0, "Decoupled weight decay (not on norms and biases; 0 as the authors).", { min: 0 }),
+    maxGradNorm: num(0, "Clip the global gradient norm to this (0: off, as the authors).", { min: 0 }),
     warmupSteps: int(0, "Linear learning-rate warm-up steps.", { min: 0 }),
     schedule: oneOf(["constant", "cosine"], "constant", "Learning-rate schedule after warm-up."),
   }),
@@ -98,10 +110,12 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   rewardScale: num(1, "Rewards become clamp(reward · rewardScale + rewardShift)."),
   rewardShift: num(0, "Added to rewards after scaling."),
   rewardClamp: leaf("range", null, "[min, max] clamp of shaped rewards (null: none).", { nullable: true }),
+  rewardTimeoutMs: int(600000, "Fail the step, naming the example, when a reward call has not settled after this many ms.", { min: 1 }),
   eval: obj("Periodic evaluation.", {
     every: int(0, "Evaluate every this many steps (0: off).", { min: 0 }),
-    prompts: int(8, "Evaluation prompts.", { min: 1 }),
-    greedy: leaf("boolean", true, "Greedy decoding for evaluation."),
+    prompts: int(null, "Evaluate the first this many eval rows (null: every eval row).", { min: 1, nullable: true }),
+    greedy: leaf("boolean", true, "Greedy decoding for evaluation (with `samples` 1)."),
+    samples: int(1, "Episodes per eval row: 1, or n > 1 sampled ones with pass@k (k = 1, 2, 4, …, n) from the environment's `passed` metric.", { min: 1 }),
   }),
   log: obj("Logging.", {
     dir: leaf("string", "runs/<name>", "Run folder (metrics, checkpoints); `<name>` becomes the run name."),

@@ -13,7 +13,7 @@ import { add, mul, reduceSum, sub } from "../engine/ops.ts";
 import { reshape, unsqueeze } from "../engine/shape_ops.ts";
 import { linear } from "../engine/nn.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { openSession, type Session } from "../engine/runtime.ts";
+import { openSession, runtimeKey, type Session } from "../engine/runtime.ts";
 import {
   buildOptimGraph,
   createOptimStep,
@@ -108,7 +108,7 @@ export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Crit
   };
   return {
     async predict(params, texts) {
-      const e = encode(texts), key = `${e.rows}x${e.seqLen}`;
+      const e = encode(texts), key = `${e.rows}x${e.seqLen}/${runtimeKey()}`;
       if (!predictors.has(key)) {
         const g = newGraph("critic_predict");
         const ps: Params = {};
@@ -120,7 +120,7 @@ export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Crit
       return Array.from((out.v.data as Float32Array).subarray(0, texts.length));
     },
     async fit(state, texts, targets, lr) {
-      const e = encode(texts), key = `${e.rows}x${e.seqLen}`;
+      const e = encode(texts), key = `${e.rows}x${e.seqLen}/${runtimeKey()}`;
       if (!fitters.has(key)) {
         const bytes = buildOptimGraph("critic_fit", shapes, (ps) => {
           const { g, v } = valueGraph(cfg, ps, e.rows, e.seqLen);

@@ -1,7 +1,8 @@
 /**
  * Joint rewards: calling a user's reward function once per joint action (sync or async, with
- * bounded concurrency), turning every failure into one readable {@link UserError}, optional
- * reward processing (scale, shift, clamp), and summary statistics for logging.
+ * bounded concurrency), turning every failure into one readable {@link UserError}, a timeout
+ * for reward promises that never settle ({@link withRewardTimeout}), optional reward
+ * processing (scale, shift, clamp), and summary statistics for logging.
  *
  * @example
  * ```ts
@@ -15,7 +16,15 @@
  * @module
  */
 import type { RewardBreakdown } from "../envs/types.ts";
+import { PromptTooLongError } from "../policy/sample.ts";
 import { UserError } from "../util/errors.ts";
+import { RewardTimeoutError } from "./reward_timeout.ts";
+export {
+  DEFAULT_REWARD_TIMEOUT_MS,
+  RewardTimeoutError,
+  withRewardTimeout,
+  withRewardTimeouts,
+} from "./reward_timeout.ts";
 
 export type { RewardBreakdown };
 
@@ -58,6 +67,28 @@ export function describeExample(example: unknown): string {
     text = String(example);
   }
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/**
+ * An error met while collecting `example`, with the example named: a prompt too long for the
+ * model ({@link PromptTooLongError}) becomes one line `example <id>: …` with what to change;
+ * other errors (reward errors already name their example) are returned as they are.
+ *
+ * @example
+ * ```ts
+ * import { atExample } from "./rewards.ts";
+ * declare const err: unknown;
+ * throw atExample(err, { id: 7 });
+ * ```
+ */
+export function atExample(err: unknown, example: unknown): unknown {
+  if (!(err instanceof PromptTooLongError)) return err;
+  return new UserError(
+    `example ${describeExample(example)}: ${err.message.replace(/^sample: /, "")}; shorten ` +
+      `the prompt (or drop the example), lower sampling.maxNewTokens, or use a model with ` +
+      `more positions`,
+    { cause: err },
+  );
 }
 
 /** Turns a returned value into a breakdown, or explains why it is not one. */
@@ -136,7 +167,7 @@ export async function evaluateJointRewards<E>(
       } catch (err) {
         failed = true;
         const msg = err instanceof Error ? err.message : String(err);
-        throw fail(j, `threw: ${msg}`, err);
+        throw fail(j, err instanceof RewardTimeoutError ? msg : `threw: ${msg}`, err);
       }
       const result = toBreakdown(value);
       if (typeof result === "string") {
@@ -190,7 +221,8 @@ export async function evaluateAgentRewards<E>(
       v = await agentReward(agent, text, example);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      throw new UserError(`${name} threw: ${msg} ${where(k)}`, { cause: err });
+      const what = err instanceof RewardTimeoutError ? msg : `threw: ${msg}`;
+      throw new UserError(`${name} ${what} ${where(k)}`, { cause: err });
     }
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new UserError(

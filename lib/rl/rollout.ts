@@ -170,16 +170,21 @@ export interface TreeOptions extends GroupOptions {
   mode: JointMode;
   /**
    * Early termination: do not expand a node when the mean of its G joint actions' immediate
-   * rewards (raw: as the reward function returned them) is strictly greater than this.
+   * rewards, each passed through `earlyStopShape`, is strictly greater than this.
    */
   earlyStopThreshold?: number | null;
+  /**
+   * What the early-termination test applies to each raw reward first: the trainer's reward
+   * shaping (the authors compare processed rewards) or nothing (default: raw rewards).
+   */
+  earlyStopShape?: (r: number) => number;
 }
 
 /**
  * A multi-turn episode as a tree: each joint action of a node opens a child whose prompts come
  * from `env.transition(example, joint texts, histories)`; expansion stops at `turns` or when
- * the mean of the node's G raw immediate rewards is strictly greater than `earlyStopThreshold`
- * (see `shouldExpand`).
+ * the mean of the node's G immediate rewards (raw, or through `earlyStopShape`) is strictly
+ * greater than `earlyStopThreshold` (see `shouldExpand`).
  */
 export async function rolloutTree<E>(
   env: Environment<E>,
@@ -211,7 +216,10 @@ export async function rolloutTree<E>(
     if (turn + 1 >= opts.turns) return node;
     if (
       opts.earlyStopThreshold != null &&
-      !shouldExpand(node.rewards, opts.earlyStopThreshold)
+      !shouldExpand(
+        opts.earlyStopShape ? node.rewards.map(opts.earlyStopShape) : node.rewards,
+        opts.earlyStopThreshold,
+      )
     ) return node;
     node.children = [];
     for (const j of node.joint) {

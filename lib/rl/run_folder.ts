@@ -78,6 +78,42 @@ export async function clearRun(dir: string): Promise<string[]> {
   return removed;
 }
 
+/**
+ * Makes sure `dir` is a folder this process can write (creating it when missing), before
+ * anything in it is read or removed.
+ *
+ * @throws {UserError} naming `log.dir` when `dir` (or a folder above it) is a file, or when the
+ * folder cannot be created or written (permissions, read-only file system)
+ *
+ * @example
+ * ```ts
+ * import { ensureWritableRunDir } from "./run_folder.ts";
+ * await ensureWritableRunDir("runs/demo");
+ * ```
+ */
+export async function ensureWritableRunDir(dir: string): Promise<void> {
+  const st = await Deno.stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory) {
+    throw new UserError(
+      `log.dir: the run folder ${dir} is a file, not a folder; set log.dir to a folder path`,
+    );
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".write-test-" }));
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotADirectory || /not a directory/i.test(String(err))
+      ? "a path component above it is a file"
+      : (err as Error).message;
+    throw new UserError(
+      `log.dir: cannot create or write the run folder ${dir} (${why}); set log.dir to a ` +
+        `writable folder`,
+      { cause: err },
+    );
+  }
+}
+
+/** What {@link prepareRun} decided. */
 /** What {@link prepareRun} decided. */
 export interface PreparedRun {
   /** The checkpoint to continue from (undefined: a fresh run). */
@@ -91,7 +127,8 @@ export interface PreparedRun {
  * With `resume` false the run starts over even when checkpoints exist.
  *
  * @throws {UserError} when resuming with a config that differs in keys other than
- * `RESUME_SAFE_KEYS`; the message lists them and suggests `--fresh`
+ * `RESUME_SAFE_KEYS`; the message lists them and suggests `--fresh`; when the folder is a file
+ * or cannot be written (see {@link ensureWritableRunDir})
  *
  * @example
  * ```ts
@@ -106,6 +143,7 @@ export async function prepareRun(
   dir: string,
   resume: boolean,
 ): Promise<PreparedRun> {
+  await ensureWritableRunDir(dir);
   const f = runFiles(dir);
   const latest = resume ? await latestCheckpoint(f.checkpoints) : undefined;
   const out: PreparedRun = {};

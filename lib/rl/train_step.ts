@@ -97,7 +97,10 @@ export interface TrainStep {
   spec: TrainStepSpec;
   /** The ORT session (release it when done). */
   session: Session;
-  /** Applies one update; returns the new state (the old one is left untouched). */
+  /**
+   * Applies one update; returns the new state (the old one is left untouched). A non-finite
+   * loss, gradient norm or new parameter throws `NonFiniteStepError` (nothing is applied).
+   */
   run(
     state: TrainState,
     batch: PgBatch,

@@ -8,16 +8,19 @@
  * @module
  */
 import type { TrainerConfig } from "./config.ts";
-import { runPaths } from "./config.ts";
+import { configWarnings, runPaths } from "./config.ts";
 import { loadEnvironment } from "../envs/registry.ts";
 import type { Environment } from "../envs/types.ts";
 import { loadPolicy, savePolicy, type StoredPolicy } from "../policy/load.ts";
 import { type Policy, withParams } from "../policy/policy.ts";
-import { initTrainState, type TrainState } from "../engine/optim_step.ts";
+import { initTrainState, NonFiniteStepError, type TrainState } from "../engine/optim_step.ts";
 import type { ParamStore } from "../model/params.ts";
 import { makeRng, type Rng, shuffled } from "../util/rng.ts";
 import { lrAt } from "./schedule.ts";
-import { updateAgent, type UpdateMetrics } from "./update.ts";
+import { explainNonFiniteStep, type UpdateMetrics } from "./update.ts";
+import { checkCompletionBudget } from "../policy/sample.ts";
+import { updatePolicies } from "./update_schedule.ts";
+import { passAtKPerTurn, pathLevels, perTurnMetrics } from "./eval_metrics.ts";
 import {
   collectCritic,
   type Collected,
@@ -27,12 +30,13 @@ import {
   collectSingle,
 } from "./collect.ts";
 import { createCritic, type Critic, initCriticParams } from "./critic.ts";
-import { rewardProcessor, rewardStats } from "./rewards.ts";
+import { atExample, rewardProcessor, rewardStats, withRewardTimeouts } from "./rewards.ts";
 import { openJsonl } from "../util/jsonl.ts";
-import { pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
+import { latestCheckpoint, pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
 import { prepareRun, runFiles } from "./run_folder.ts";
 import { progress } from "../viz/progress.ts";
 import { UserError } from "../util/errors.ts";
+import { configureRuntime } from "../engine/runtime.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -69,7 +73,7 @@ const clone = (p: ParamStore): ParamStore =>
     ) => [k, { data: Float32Array.from(t.data as Float32Array), dims: t.dims }]),
   );
 
-function settings(cfg: TrainerConfig, greedy = false): CollectSettings {
+function settings(cfg: TrainerConfig, greedy = false, evaluating = false): CollectSettings {
   const [clampMin, clampMax] = cfg.rewardClamp ?? [-Infinity, Infinity];
   return {
     groupSize: greedy ? 1 : cfg.groupSize,
@@ -77,7 +81,9 @@ function settings(cfg: TrainerConfig, greedy = false): CollectSettings {
     crossAggregate: cfg.crossAggregate,
     turns: cfg.turns,
     gamma: cfg.gamma,
-    earlyStopThreshold: cfg.earlyStopThreshold,
+    // evaluation (greedy or not) runs every turn of every row: no early termination
+    earlyStopThreshold: evaluating ? null : cfg.earlyStopThreshold,
+    earlyStopOn: cfg.earlyStopOn,
     advantage: cfg.advantage,
     sampling: { ...cfg.sampling, ...(greedy ? { temperature: 0 } : {}) },
     shape: rewardProcessor({
@@ -130,8 +136,23 @@ const perTurn = (lists: number[][]) => {
  */
 export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const { dir } = runPaths(cfg);
-  const env = await loadEnvironment(cfg.env);
+  // Sessions opened from here on follow the run's determinism (restored when the run ends).
+  const runtimeBefore = configureRuntime({ deterministic: cfg.deterministic });
+  try {
+    return await trainWith(cfg, dir, opts);
+  } finally {
+    configureRuntime(runtimeBefore);
+  }
+}
+
+async function trainWith(
+  cfg: TrainerConfig,
+  dir: string,
+  opts: TrainOptions,
+): Promise<TrainResult> {
+  const env = withRewardTimeouts(await loadEnvironment(cfg.env), cfg.rewardTimeoutMs);
   const base = await loadPolicy(cfg.model, { ep: cfg.ep });
+  checkCompletionBudget(base, cfg.sampling.maxNewTokens, cfg.model);
   const n = cfg.algorithm === "grpo_single" ? 1 : cfg.agents;
   if (cfg.algorithm !== "grpo_single" && cfg.agents !== env.numAgents) {
     throw new UserError(
@@ -143,7 +164,15 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
   let criticState = critic
     ? initTrainState(initCriticParams(base.cfg, base.params, cfg.seed))
     : undefined;
-  const evalRows = env.rows.slice(0, Math.min(cfg.eval.prompts, env.rows.length));
+  const heldOut = env.evalRows ?? [];
+  const evalRows = heldOut.slice(0, cfg.eval.prompts ?? heldOut.length);
+  if (cfg.eval.every > 0 && evalRows.length === 0) {
+    throw new UserError(
+      `eval.every is ${cfg.eval.every} but environment '${env.name}' has no evaluation rows ` +
+        `(set env.evalSlice or env.evalDataPath, or eval.every to 0)`,
+    );
+  }
+  for (const w of configWarnings(cfg)) console.warn(`warning: ${w}`);
   let dataRng = makeRng(`data/${cfg.seed}`), sampleRng = makeRng(`sample/${cfg.seed}`);
   let order = shuffled(dataRng, env.rows.map((_, i) => i)), cursor = 0, start = 0;
   const ckptDir = runFiles(dir).checkpoints;
@@ -178,29 +207,24 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
         if (cursor >= order.length) [order, cursor] = [shuffled(dataRng, order), 0];
         const example = env.rows[order[cursor++]];
         const c = critic ? { model: critic, params: criticState!.params } : undefined;
-        collected.push(await collect(cfg, env, example, policiesOf(states), s, sampleRng, c));
+        collected.push(
+          await collect(cfg, env, example, policiesOf(states), s, sampleRng, c).catch((e) => {
+            throw atExample(e, example);
+          }),
+        );
       }
       const tSample = performance.now();
       const lr = lrAt(step, { ...cfg.optimizer, totalSteps: cfg.steps });
-      const updates: UpdateMetrics[] = [];
-      for (let i = 0; i < n; i++) {
-        const r = await updateAgent(
-          withParams(base, states[i].params),
-          states[i],
-          collected.flatMap((c) => c.samples[i]),
-          {
-            aggregation: cfg.aggregation,
-            lr,
-            loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
-            innerIterations: cfg.innerIterations,
-            maxCompletionLength: cfg.sampling.maxNewTokens,
-            reference: cfg.klBeta > 0 ? base : undefined,
-            adam: cfg.optimizer,
-          },
-        );
-        states[i] = r.state;
-        updates.push(r.metrics);
-      }
+      let updates: UpdateMetrics[];
+      ({ states, updates } = await updatePolicies(base, states, collected, cfg.updateSchedule, {
+        aggregation: cfg.aggregation,
+        lr,
+        loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
+        innerIterations: cfg.innerIterations,
+        maxCompletionLength: cfg.sampling.maxNewTokens,
+        reference: cfg.klBeta > 0 ? base : undefined,
+        adam: cfg.optimizer,
+      }));
       let criticLoss: number | undefined;
       if (critic && criticState) {
         const texts = collected.flatMap((c) => c.criticData!.texts);
@@ -258,6 +282,15 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
         await pruneCheckpoints(ckptDir, cfg.checkpoint.keep);
       }
     }
+  } catch (err) {
+    if (!(err instanceof NonFiniteStepError)) throw err;
+    const done = records.filter((r) => r.type === "step").at(-1)?.step ?? start;
+    throw explainNonFiniteStep(err, {
+      step: done + 1,
+      lr: cfg.optimizer.lr,
+      rewardScale: cfg.rewardScale,
+      lastCheckpoint: await latestCheckpoint(ckptDir),
+    });
   } finally {
     bar?.done();
     log.close();
@@ -271,11 +304,16 @@ export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promis
 }
 
 /**
- * Evaluation on fixed rows: one (greedy or sampled) joint answer per row and turn, with its own
- * seeded stream so that evaluating never changes the training run. Reports the mean joint
- * reward and its levels, and per turn t (mean over rows) the immediate shaped reward
- * (`turnRewards[t]`) and the return `R_t = r_t + γ·R_{t+1}` (`turnReturns[t]`, by
- * `treeReturns`; with one answer per node the mean over children is that one child).
+ * Evaluation on fixed rows (the trainer passes the environment's held-out `evalRows`): one
+ * (greedy or sampled) joint answer per row and turn, every turn (no early termination), with its
+ * own seeded stream so that evaluating never changes the training run. Reports the number of
+ * rows, the mean joint reward and its levels, and per turn t (mean over all rows) the immediate
+ * shaped reward (`turnRewards[t]`), the return `R_t = r_t + γ·R_{t+1}` (`turnReturns[t]`, by
+ * `treeReturns`; with one answer per node the mean over children is that one child), and
+ * `turnMetrics[t]`: the environment's `evalMetrics` (e.g. the authors' coding metrics), else the
+ * raw total and each level of that turn's answer, averaged over the rows. With `eval.samples`
+ * n > 1, each row runs n sampled episodes (averages are over all of them) and `passAtK[t]` holds
+ * the unbiased pass@k (k = 1, 2, 4, …, n) from the metric `passed` (see `eval_metrics.ts`).
  */
 export async function evaluate(
   cfg: TrainerConfig,
@@ -285,25 +323,39 @@ export async function evaluate(
   policies: Policy[],
   step: number,
 ): Promise<StepRecord> {
-  const s = settings(cfg, cfg.eval.greedy);
-  if (!cfg.eval.greedy) s.groupSize = 1;
+  const n = cfg.eval.samples;
+  const s = settings(cfg, cfg.eval.greedy && n === 1, true);
+  s.groupSize = 1;
   const rng = makeRng(`eval/${cfg.seed}/${step}`);
-  const turns: number[][] = [], returns: number[][] = [];
+  const turns: number[][] = [], returns: number[][] = [], metrics: Record<string, number>[][] = [];
+  const byRow: Record<string, number>[][][] = [];
   const all = [];
   for (const row of rows) {
-    const c = cfg.algorithm === "grpo_single"
-      ? await collectSingle(env, row, policies[0], s, rng)
-      : await collectMagrpo(env, row, policies, { ...s, jointMode: "aligned" }, rng);
-    turns.push(c.turnRewards);
-    returns.push(c.turnReturns);
-    all.push(...c.breakdowns);
+    byRow.push([]);
+    for (let e = 0; e < n; e++) {
+      const c = await (cfg.algorithm === "grpo_single"
+        ? collectSingle(env, row, policies[0], s, rng)
+        : collectMagrpo(env, row, policies, { ...s, jointMode: "aligned" }, rng)).catch((err) => {
+          throw atExample(err, row);
+        });
+      turns.push(c.turnRewards);
+      returns.push(c.turnReturns);
+      all.push(...c.breakdowns);
+      const m = env.evalMetrics ? await env.evalMetrics(row, c.turnTexts ?? []) : pathLevels(c);
+      metrics.push(m);
+      byRow.at(-1)!.push(m);
+    }
   }
+  const passAtK = n > 1 ? passAtKPerTurn(byRow, n) : undefined;
   const rs = rewardStats(all);
   return {
     type: "eval",
     step,
+    rows: rows.length,
     reward: { mean: rs.mean, levels: rs.levels },
     turnRewards: perTurn(turns),
     turnReturns: perTurn(returns),
+    turnMetrics: perTurnMetrics(metrics),
+    ...(passAtK ? { passAtK } : {}),
   };
 }

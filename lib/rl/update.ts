@@ -10,12 +10,12 @@ import type { Completion } from "../policy/sample.ts";
 import type { Policy } from "../policy/policy.ts";
 import { bucketLength, packSequences } from "../policy/pack.ts";
 import { scoreCompletions } from "../policy/score.ts";
-import type { ExecutionProvider } from "../engine/runtime.ts";
+import { type ExecutionProvider, runtimeKey } from "../engine/runtime.ts";
 import type { AdamWConfig } from "../engine/adamw.ts";
 import { type Aggregation, toPgBatch } from "./aggregation.ts";
 import type { LossOptions } from "./loss_graph.ts";
 import { createTrainStep, type StepMetrics, type TrainStep } from "./train_step.ts";
-import type { TrainState } from "../engine/optim_step.ts";
+import { NonFiniteStepError, type TrainState } from "../engine/optim_step.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -71,7 +71,7 @@ function trainStepFor(
   adam: Partial<AdamWConfig>,
   ep: ExecutionProvider,
 ): Promise<TrainStep> {
-  const key = JSON.stringify([cfg, batch, seqLen, loss, adam, ep]);
+  const key = JSON.stringify([cfg, batch, seqLen, loss, adam, ep, runtimeKey()]);
   let s = steps.get(key);
   if (!s) {
     s = createTrainStep({ cfg, batch, seqLen, loss, adam }, { ep });
@@ -182,7 +182,13 @@ export async function updateAgent(
   };
   let m: StepMetrics | undefined;
   for (let it = 0; it < (opts.innerIterations ?? 1); it++) {
-    const r = await step.run(state, batch, opts.lr);
+    const r = await step.run(state, batch, opts.lr).catch((err) => {
+      if (err instanceof NonFiniteStepError) {
+        err.details.maxAbsAdvantage = Math.max(...samples.map((s) => Math.abs(s.advantage)));
+        err.details.innerIteration = it + 1;
+      }
+      throw err;
+    });
     state = r.state;
     m = r.metrics;
     metrics.losses.push(m.loss);
@@ -196,4 +202,60 @@ export async function updateAgent(
   }
   metrics.negLogp /= Math.max(1, metrics.tokens);
   return { state, metrics };
+}
+
+/** What the trainer knows about a refused step, for {@link explainNonFiniteStep}. */
+export interface NonFiniteContext {
+  /** The training step (1-based). */
+  step: number;
+  /** Who was being updated, e.g. "agent 1" or "the critic". */
+  who?: string;
+  /** The configured peak learning rate (`optimizer.lr`). */
+  lr: number;
+  /** The configured `rewardScale`. */
+  rewardScale: number;
+  /** The newest checkpoint folder on disk, if any. */
+  lastCheckpoint?: string;
+}
+
+/**
+ * A one-line {@link UserError} for a refused update ({@link NonFiniteStepError}): the step,
+ * what was not finite, the likely cause and what to change (advantages beyond 1e6 point at
+ * `rewardScale`; parameters beyond 1e4 or an lr above 1 point at `optimizer.lr`; otherwise both
+ * are named), and where the last good checkpoint is. Nothing of the step was applied or saved.
+ *
+ * @example
+ * ```ts
+ * import { explainNonFiniteStep } from "./update.ts";
+ * import { NonFiniteStepError } from "../engine/optim_step.ts";
+ * const err = new NonFiniteStepError({ loss: NaN, gradNorm: NaN, maxAbsParam: 1e30, lr: 1e30 });
+ * explainNonFiniteStep(err, { step: 2, lr: 1e30, rewardScale: 1 }).message;
+ * // "step 2: update not applied: non-finite loss NaN, gradient norm NaN; likely cause: …"
+ * ```
+ */
+export function explainNonFiniteStep(err: NonFiniteStepError, ctx: NonFiniteContext): UserError {
+  const d = err.details, g = (x: number) => x.toPrecision(3);
+  const what = err.message.replace(/^optimization step not applied: /, "");
+  const adv = d.maxAbsAdvantage;
+  let cause: string;
+  if (adv !== undefined && !(adv <= 1e6)) {
+    cause = `advantages reach ${g(adv)} with rewardScale = ${ctx.rewardScale}: the reward ` +
+      `scale is too large (lower rewardScale, or set advantage.normalize)`;
+  } else if (!(d.maxAbsParam <= 1e4) || ctx.lr > 1) {
+    cause = `parameters reached ${g(d.maxAbsParam)} in magnitude with optimizer.lr = ` +
+      `${ctx.lr}: the learning rate is too large (lower optimizer.lr)`;
+  } else {
+    cause = `a too-large optimizer.lr (${ctx.lr}) or rewardScale (${ctx.rewardScale}); lower one`;
+  }
+  const it = d.innerIteration && d.innerIteration > 1
+    ? ` (inner iteration ${d.innerIteration})`
+    : "";
+  const ck = ctx.lastCheckpoint
+    ? `the last good checkpoint is ${ctx.lastCheckpoint}`
+    : "no checkpoint was saved before it";
+  return new UserError(
+    `step ${ctx.step}: update${ctx.who ? ` of ${ctx.who}` : ""} not applied${it}: ${what}; ` +
+      `likely cause: ${cause}. The run stopped; ${ck}, nothing of this step was saved.`,
+    { cause: err },
+  );
 }

@@ -1,9 +1,12 @@
 /**
- * Runs a HumanEval-style `check(candidate)` against a program inside the sandbox, one test
- * (top-level statement of `check` containing an `assert`) at a time, each with its own
+ * Our strict test harness (the coding reward's `rewardVariant: "strict"`): runs a
+ * HumanEval-style `check(candidate)` against a program, one test (top-level statement of
+ * `check` containing an `assert` that names the candidate) at a time, each with its own
  * timeout; stops after `maxTimeouts` timeouts. If the process dies hard (C-level hang, crash,
  * `os._exit`, output flood), the test it was running is recorded as failed and a fresh
- * process continues with the remaining tests.
+ * process continues with the remaining tests. Tests of the form `assert value == expected`
+ * (expected: literals, operators, a few pure builtins) are decided outside the sandbox; the
+ * others run inside it (see `verdict.ts`).
  *
  * @module
  */
@@ -11,8 +14,7 @@
 import { UserError } from "../util/errors.ts";
 import type { Limiter } from "./pool.ts";
 export type { Limiter } from "./pool.ts";
-import { runPython } from "./python.ts";
-import { CHECKS_PY } from "./checks_py.ts";
+import { runStrictTests } from "./verdict.ts";
 
 /** The result of one test statement. `skipped`: not run (timeout limit reached or a crash). */
 export interface TestOutcome {
@@ -78,7 +80,11 @@ export interface ChecksOptions {
   maxTimeouts?: number;
   /** Memory limit of the process, MiB (default 512). */
   memoryMb?: number;
-  /** Reject candidate results that are not built-in types (default true; stops `__eq__` tricks). */
+  /**
+   * Copy the candidate's results to built-in types, rejecting anything else (default true;
+   * stops `__eq__` tricks; Counter, OrderedDict, defaultdict, namedtuple and numpy scalars are
+   * read through their built-in base and keep their credit).
+   */
   strictTypes?: boolean;
   /** Also analyse `function`: does it call `helper`, is it a thin wrapper around it? */
   analyze?: { function: string; helper: string };
@@ -88,31 +94,25 @@ export interface ChecksOptions {
   limiter?: Limiter;
   /** Where the sandbox makes its working directories (see `RunPythonOptions.tmpDir`). */
   tmpDir?: string;
+  /**
+   * Run even where the kernel cannot isolate the program (resource limits and audit hook only;
+   * see `RunPythonOptions.unsafe`). Default false: refuse.
+   */
+  unsafe?: boolean;
 }
 
-const GRACE_MS = 1000;
-
-interface Message {
-  kind: string;
-  [key: string]: unknown;
-}
-
-function parseMessages(stdout: string, nonce: string): Message[] {
-  const out: Message[] = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.startsWith(nonce)) continue;
-    try {
-      out.push(JSON.parse(line.slice(nonce.length)) as Message);
-    } catch {
-      // truncated last line of a killed run
-    }
+/** Formats a sandbox error as `Type: message` (or the message alone for our own notes). */
+function describe(type: string, message: string): string {
+  if (!type || type === "Timeout" || message.startsWith("the program does not define")) {
+    return message;
   }
-  return out;
+  return message ? `${type}: ${message}` : type;
 }
 
 /**
  * Runs the tests of `testCode` (which must define `check(candidate)`) against `program`,
- * calling the function `entryPoint` as the candidate.
+ * calling the function `entryPoint` as the candidate. Verdicts of `assert value == expected`
+ * statements are reached outside the sandbox (see `verdict.ts`).
  *
  * @example
  * ```ts
@@ -132,161 +132,55 @@ export async function runChecks(
   options: ChecksOptions = {},
 ): Promise<ChecksReport> {
   for (
-    const [name, v] of [["program", program], ["testCode", testCode], [
-      "entryPoint",
-      entryPoint,
-    ]]
+    const [name, v] of [["program", program], ["testCode", testCode], ["entryPoint", entryPoint]]
   ) {
     if (typeof v !== "string") {
-      throw new UserError(
-        `runChecks: '${name}' must be a string, got ${typeof v}`,
-      );
+      throw new UserError(`runChecks: '${name}' must be a string, got ${typeof v}`);
     }
   }
-  const testTimeoutMs = options.testTimeoutMs ?? 3000;
-  const maxTimeouts = options.maxTimeouts ?? 3;
-  if (
-    !(testTimeoutMs > 0) || !Number.isInteger(maxTimeouts) || maxTimeouts < 1
-  ) {
-    throw new UserError(
-      `runChecks: testTimeoutMs must be > 0 and maxTimeouts a positive integer, got ${testTimeoutMs}, ${maxTimeouts}`,
-    );
-  }
-  const nonce = `@@${crypto.randomUUID()}@@`;
-  const report: ChecksReport = {
-    syntax: { ok: false, line: null, col: null, message: "not checked" },
-    analysis: null,
-    planError: "",
-    loadError: "",
-    tests: [],
-    passed: 0,
-    total: 0,
-    timeouts: 0,
-    runs: 0,
-  };
-  let plan: string[] | null = null;
-  let syntaxSeen = false;
-  const done = new Map<number, TestOutcome>();
-  let stopReason = "";
-  for (;;) {
-    report.runs++;
-    const cfg = {
-      nonce,
-      program,
-      test: testCode,
-      entry: entryPoint,
-      analyze: options.analyze ?? null,
-      testTimeoutS: testTimeoutMs / 1000,
-      maxTimeouts,
-      timeoutsSoFar: report.timeouts,
-      skip: [...done.keys()],
-      strictTypes: options.strictTypes ?? true,
-    };
-    const source = CHECKS_PY.replace(
-      "__CFG__",
-      () => JSON.stringify(JSON.stringify(cfg)),
-    );
-    const res = await runPython(source, {
-      timeoutMs: testTimeoutMs * 20 + 5000,
-      idleTimeoutMs: testTimeoutMs + GRACE_MS,
-      memoryMb: options.memoryMb ?? 512,
-      python: options.python,
-      limiter: options.limiter,
-      tmpDir: options.tmpDir,
-    });
-    let finished = false;
-    let begun: { unit: number; test: number | null } | null = null;
-    const before = done.size;
-    for (const m of parseMessages(res.stdout, nonce)) {
-      if (m.kind === "syntax") {
-        syntaxSeen = true;
-        report.syntax = {
-          ok: m.ok === true,
-          line: (m.line as number | null) ?? null,
-          col: (m.col as number | null) ?? null,
-          message: m.ok === true ? "" : String(m.message ?? ""),
-        };
-        if (m.ok !== true) finished = true;
-      } else if (m.kind === "analysis") {
-        report.analysis = {
-          found: !!m.found,
-          calls: !!m.calls,
-          wrapper: !!m.wrapper,
-        };
-      } else if (m.kind === "plan") {
-        if (typeof m.error === "string") {
-          report.planError = m.error;
-          finished = true;
-        } else plan = m.tests as string[];
-      } else if (m.kind === "begin") {
-        begun = {
-          unit: m.unit as number,
-          test: (m.test as number | null) ?? null,
-        };
-      } else if (m.kind === "load") {
-        begun = null;
-        if (m.ok !== true) {
-          report.loadError = String(m.error);
-          finished = true;
-        }
-      } else if (m.kind === "result") {
-        const i = m.test as number;
-        const status = m.status as TestOutcome["status"];
-        done.set(i, {
-          index: i,
-          source: "",
-          status,
-          error: String(m.error ?? ""),
-        });
-        if (status === "timeout") report.timeouts++;
-        begun = null;
-      } else if (m.kind === "done" || m.kind === "stopped") {
-        finished = true;
-        if (m.kind === "stopped") {
-          stopReason = `not run: ${maxTimeouts} tests timed out`;
-        }
-      }
-    }
-    if (finished) break;
-    const why = res.ok ? "the program ended the test run early (sys.exit or os._exit)" : res.reason;
-    if (!syntaxSeen) {
-      report.syntax = {
-        ok: false,
-        line: null,
-        col: null,
-        message: `could not parse: ${why}`,
-      };
-      break;
-    }
-    if (plan === null) {
-      report.planError = `could not plan the tests: ${why}`;
-      break;
-    }
-    if (begun === null || begun.unit === -1) {
-      report.loadError = why;
-      break;
-    }
-    if (begun.test === null) {
-      stopReason = `not run: a setup statement of check() failed (${why})`;
-      break;
-    }
-    const status = res.status === "timeout" ? "timeout" : "error";
-    done.set(begun.test, { index: begun.test, source: "", status, error: why });
-    if (status === "timeout") report.timeouts++;
-    if (report.timeouts >= maxTimeouts) {
-      stopReason = `not run: ${maxTimeouts} tests timed out`;
-      break;
-    }
-    if (done.size === before) break; // no progress: never loop forever
-  }
-  const sources = plan ?? [];
-  report.tests = sources.map((source, index) => {
-    const got = done.get(index);
-    if (got) return { ...got, source };
-    const error = report.loadError ? `not run: ${report.loadError}` : stopReason || "not run";
-    return { index, source, status: "skipped" as const, error };
+  const r = await runStrictTests(program, testCode, entryPoint, {
+    testTimeoutMs: options.testTimeoutMs ?? 3000,
+    maxTimeouts: options.maxTimeouts ?? 3,
+    memoryMb: options.memoryMb,
+    python: options.python,
+    limiter: options.limiter,
+    tmpDir: options.tmpDir,
+    unsafe: options.unsafe,
+    guard: options.strictTypes ?? true,
+    strictAnalyze: options.analyze,
   });
-  report.total = sources.length;
-  report.passed = report.tests.filter((t) => t.status === "pass").length;
-  return report;
+  const seconds = (options.testTimeoutMs ?? 3000) / 1000;
+  return {
+    syntax: {
+      ok: r.syntax.ok,
+      line: r.syntax.line,
+      col: r.syntax.offset,
+      message: r.syntax.ok
+        ? ""
+        : r.syntax.isSyntaxError || r.syntax.msg !== r.syntax.text
+        ? r.syntax.msg
+        : `could not parse: ${r.syntax.msg}`,
+    },
+    analysis: options.analyze ? r.analysis : null,
+    planError: r.planError,
+    loadError: r.loadError ? describe(r.loadError.type, r.loadError.message) : "",
+    tests: r.tests.map((t, index) => ({
+      index,
+      source: t.source,
+      status: t.status,
+      error: t.status === "pass"
+        ? ""
+        : t.status === "skipped"
+        ? (r.loadError
+          ? `not run: ${describe(r.loadError.type, r.loadError.message)}`
+          : t.errorMessage || "not run")
+        : t.errorType === "TimeoutException"
+        ? `timed out after ${seconds} s`
+        : describe(t.errorType, t.errorMessage),
+    })),
+    passed: r.passed,
+    total: r.total,
+    timeouts: r.timeouts,
+    runs: r.runs,
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * Removal of a sandbox working directory. A program may leave its directory hard to delete
+ * Sandbox working directories: choosing (isolated runs) or making (unsafe runs) a fresh one, and
+ * removing it. A program may leave its directory hard to delete
  * (a subdirectory with mode 000 stops a non-root user from listing and emptying it), so a
  * failed removal restores owner permissions on every entry inside the directory (never
  * following symbolic links, never touching anything outside it) and tries again. A directory
@@ -7,6 +8,60 @@
  *
  * @module
  */
+
+import { UserError } from "../util/errors.ts";
+
+/** Prefix of every sandbox working directory (in the system temporary directory). */
+export const SANDBOX_DIR_PREFIX = "magrpo-sandbox-";
+
+function systemTmp(): string {
+  try {
+    return Deno.env.get("TMPDIR") || "/tmp";
+  } catch {
+    return "/tmp";
+  }
+}
+
+function noWorkdir(tmpDir: string | undefined, err: unknown): UserError {
+  return new UserError(
+    `runPython: cannot make a working directory in '${
+      tmpDir ?? "the system temporary directory"
+    }' (option 'tmpDir'): ${(err as Error).message}`,
+    { cause: err },
+  );
+}
+
+/**
+ * A fresh working directory for one run, in `tmpDir` (default: the system temporary
+ * directory). `isolated`: only its path is chosen (the sandbox mounts a tmpfs there, so nothing
+ * reaches the host even if the trainer is killed; `tmpDir` must exist). Otherwise it is made on
+ * the host (remove it with {@link removeWorkdir}). Throws a {@link UserError} naming `tmpDir`.
+ *
+ * @example
+ * ```ts
+ * import { makeWorkdir } from "./cleanup.ts";
+ * const path = await makeWorkdir(true); // e.g. "/tmp/magrpo-sandbox-1f0c…", not created
+ * ```
+ */
+export async function makeWorkdir(isolated: boolean, tmpDir?: string): Promise<string> {
+  if (!isolated) {
+    try {
+      return await Deno.makeTempDir({ prefix: SANDBOX_DIR_PREFIX, dir: tmpDir });
+    } catch (err) {
+      throw noWorkdir(tmpDir, err);
+    }
+  }
+  const parent = tmpDir ?? systemTmp();
+  try {
+    if (!(await Deno.stat(parent)).isDirectory) throw new Error("not a directory");
+    const real = await Deno.realPath(parent);
+    const id = Array.from(crypto.getRandomValues(new Uint8Array(8)))
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    return `${real}/${SANDBOX_DIR_PREFIX}${id}`;
+  } catch (err) {
+    throw noWorkdir(tmpDir, err);
+  }
+}
 
 /** Gives the owner rwx on `path` and, for a directory, on everything below it (no symlinks). */
 async function restorePermissions(path: string): Promise<void> {

@@ -1,21 +1,23 @@
 /**
- * Runs untrusted Python source in a separate, limited process.
+ * Runs untrusted Python source in a separate, isolated process.
  *
- * Layers (each one alone should stop the listed abuse; together they overlap):
- * - a fresh temporary working directory per program, deleted afterwards;
- * - `setsid` (new session and process group) so a timeout kills the whole group;
- * - `unshare -n -p -f --kill-child` when available (root, or user namespaces): no network
- *   interfaces, and a private PID namespace whose processes all die with its first process;
- * - resource limits set by the wrapper ({@link WRAPPER_PY}): address space, CPU seconds, file
- *   size, open files, processes, no core dumps;
- * - an audit hook in the wrapper that ends the program on sockets, fork/exec/subprocess,
- *   signals to other processes, ctypes, limit changes, and file access outside the working
- *   directory (reads: also the Python installation and a few system paths);
- * - a wall-clock timeout, an optional "no output for a while" timeout, and capped stdout /
- *   stderr, all enforced from this side by killing the process group.
+ * Layers, outermost first (each one alone stops the listed abuse; nothing relies on the inner
+ * ones, which are kept as a second and third line):
+ * 1. the kernel, through bubblewrap (`bwrap.ts`): new user, PID, network, IPC, UTS and mount
+ *    namespaces; a read-only root holding only the interpreter and its libraries; a private
+ *    `/proc`; a size-limited tmpfs as the only writable place; a new session; a seccomp filter
+ *    (`seccomp.ts`: no signals, ptrace, namespaces); the whole namespace dies with the run and
+ *    with the trainer; as root, the program runs as `nobody`;
+ * 2. resource limits set by the wrapper (`wrapper.py`): address space, CPU seconds, file
+ *    size, open files, processes, no core dumps; descriptors above 2 closed before the program;
+ * 3. an audit hook in the wrapper that ends the program on sockets, process creation, signals,
+ *    ctypes, limit changes and file access outside the working directory;
+ * and, from this side, a wall-clock timeout, an optional "no output for a while" timeout and
+ * capped stdout / stderr, enforced by killing the sandbox.
  *
- * The interpreter runs with `-P -s -S -B` and a minimal environment: the standard library is
- * available, site-packages are not. Callers need `--allow-run --allow-read --allow-write`.
+ * Where the kernel cannot isolate (no bwrap, user namespaces refused), `runPython` refuses with
+ * a one-line {@link UserError} unless the caller passes `unsafe: true`, which runs with layers 2
+ * and 3 only (and says so once on stderr). Callers need `--allow-run --allow-read --allow-write`.
  *
  * @module
  */
@@ -25,18 +27,12 @@ import { defaultLimiter, type Limiter } from "./pool.ts";
 import { type SandboxInfo, sandboxInfo } from "./setup.ts";
 export type { SandboxInfo } from "./setup.ts";
 export type { Limiter } from "./pool.ts";
-import { EXIT_BLOCKED, EXIT_CPU, EXIT_MEMORY, MARKER, WRAPPER_PY } from "./wrapper_py.ts";
-import { removeWorkdir } from "./cleanup.ts";
-
-/** How a sandboxed run ended. Everything but `"ok"` is a failed run. */
-export type RunStatus =
-  | "ok"
-  | "error"
-  | "timeout"
-  | "memory"
-  | "output_limit"
-  | "blocked"
-  | "crashed";
+import { WRAPPER_EXITS, wrapperSource } from "./wrapper_py.ts";
+import { makeWorkdir, removeWorkdir } from "./cleanup.ts";
+import { classify, type RunStatus, signalFromCode } from "./outcome.ts";
+import { collect } from "./streams.ts";
+import { sandboxArgv } from "./bwrap.ts";
+export type { RunStatus } from "./outcome.ts";
 
 /** The outcome of {@link runPython}. */
 export interface RunResult {
@@ -55,8 +51,9 @@ export interface RunResult {
   /** Wall-clock milliseconds from spawn to exit. */
   durationMs: number;
   /**
-   * `""` when the temporary working directory was removed; otherwise why it could not be
-   * (also printed as a warning). The run's own outcome is not changed by it.
+   * `""` when the temporary working directory was removed (always, isolated: it never reached
+   * the host); otherwise why it could not be (also printed as a warning). The run's own outcome
+   * is not changed by it.
    */
   cleanupError: string;
 }
@@ -78,10 +75,31 @@ export interface RunPythonOptions {
   /** Concurrency limiter (default: one shared pool sized by the number of cores). */
   limiter?: Limiter;
   /**
-   * Existing directory in which each run's fresh working directory (`magrpo-sandbox-*`) is
-   * made (default: the system temporary directory).
+   * Existing directory under whose path each run's fresh working directory
+   * (`magrpo-sandbox-*`) lies (default: the system temporary directory). Isolated runs mount a
+   * tmpfs at that path inside the sandbox and write nothing on the host; unsafe runs make the
+   * directory on the host and remove it afterwards.
    */
   tmpDir?: string;
+  /** Size of the sandbox's only writable place (a tmpfs), in MiB: the total disk quota (default 64). */
+  diskMb?: number;
+  /**
+   * Run even where the kernel cannot isolate the program (no bubblewrap, user namespaces
+   * refused), with resource limits and the audit hook only. Default `false`: refuse.
+   */
+  unsafe?: boolean;
+  /**
+   * Install the wrapper's audit hook (default `true`). `false` leaves the kernel and the
+   * resource limits alone in charge; the adversarial tests use it to show they suffice.
+   */
+  auditHook?: boolean;
+  /**
+   * Processes (and threads) the program's user may have besides the interpreter's main thread
+   * (RLIMIT_NPROC; default 0: no new process or thread).
+   */
+  maxProcesses?: number;
+  /** A short label (letters, digits, `-_.:`) added to the interpreter's command line (`ps`). */
+  label?: string;
 }
 
 const DEFAULTS = {
@@ -89,8 +107,39 @@ const DEFAULTS = {
   memoryMb: 512,
   maxOutputBytes: 1 << 20,
   fileSizeMb: 16,
+  diskMb: 64,
 };
+
+let warnedUnsafe = false;
 const STREAM_GRACE_MS = 250;
+const LABEL = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function killGroup(pid: number, alive = true): void {
+  for (const target of alive ? [-pid, pid] : [-pid]) {
+    try {
+      Deno.kill(target, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Refuses (one line) when the kernel cannot isolate and the caller did not say `unsafe`. */
+function checkIsolation(setup: SandboxInfo, unsafe: boolean): void {
+  if (setup.isolated) return;
+  if (!unsafe) {
+    throw new UserError(
+      `runPython: refusing to run untrusted code without operating-system isolation: ${setup.unavailable}` +
+        " (pass unsafe: true to run with resource limits and the audit hook only)",
+    );
+  }
+  if (!warnedUnsafe) {
+    warnedUnsafe = true;
+    console.warn(
+      `runPython: unsafe: true, running WITHOUT operating-system isolation (${setup.unavailable})`,
+    );
+  }
+}
 
 function positive(name: string, value: number | undefined, fallback: number) {
   if (value === undefined) return fallback;
@@ -102,119 +151,11 @@ function positive(name: string, value: number | undefined, fallback: number) {
   return value;
 }
 
-interface Collected {
-  bytes: Uint8Array;
-  overflow: boolean;
-}
-
-function collect(
-  stream: ReadableStream<Uint8Array>,
-  cap: number,
-  onData: () => void,
-  onOverflow: () => void,
-): (graceMs: number) => Promise<Collected> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let overflow = false;
-  const done = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        onData();
-        if (size + value.length > cap && !overflow) {
-          overflow = true;
-          onOverflow();
-        }
-        if (size < cap) {
-          const take = value.subarray(0, cap - size);
-          chunks.push(take);
-          size += take.length;
-        }
-      }
-    } catch {
-      // stream cancelled or broken: keep what we have
-    }
-  })();
-  return async (graceMs) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<void>((r) => timer = setTimeout(r, graceMs));
-    await Promise.race([done, late]);
-    clearTimeout(timer);
-    await reader.cancel().catch(() => {});
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-    return { bytes, overflow };
-  };
-}
-
-function killGroup(pid: number): void {
-  for (const target of [-pid, pid]) {
-    try {
-      Deno.kill(target, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function markerDetail(stderr: string, kind: string): string | null {
-  const tag = `${MARKER}${kind}: `;
-  const line = stderr.split("\n").reverse().find((l) => l.startsWith(tag));
-  return line === undefined ? null : line.slice(tag.length);
-}
-
-function lastLine(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l);
-  return lines.length ? lines[lines.length - 1] : "";
-}
-
-function classify(
-  code: number,
-  signal: Deno.Signal | null,
-  stderr: string,
-): { status: RunStatus; reason: string } {
-  const blocked = code === EXIT_BLOCKED ? markerDetail(stderr, "BLOCKED") : null;
-  if (blocked !== null) {
-    return { status: "blocked", reason: `blocked: ${blocked}` };
-  }
-  if (code === EXIT_MEMORY && markerDetail(stderr, "MEMORY") !== null) {
-    return { status: "memory", reason: "memory limit exceeded (MemoryError)" };
-  }
-  if (
-    signal === "SIGXCPU" ||
-    (code === EXIT_CPU && markerDetail(stderr, "CPU") !== null)
-  ) {
-    return { status: "timeout", reason: "CPU time limit exceeded" };
-  }
-  if (signal !== null) {
-    const why = signal === "SIGSEGV"
-      ? "segmentation fault (deep recursion or memory exhaustion)"
-      : signal === "SIGKILL"
-      ? "killed by SIGKILL (CPU hard limit or out of memory)"
-      : `killed by ${signal}`;
-    return { status: "crashed", reason: why };
-  }
-  if (code === 0) return { status: "ok", reason: "" };
-  const last = lastLine(stderr);
-  if (/\bMemoryError\b/.test(last)) {
-    return { status: "memory", reason: `memory limit exceeded (${last})` };
-  }
-  return {
-    status: "error",
-    reason: last ? `${last} (exit code ${code})` : `exit code ${code}`,
-  };
-}
-
 /**
  * Runs `code` as a Python program in its own sandboxed process and resolves when it has
  * ended and its working directory is gone. Never throws for anything the program does;
- * throws {@link UserError} only for bad options or a missing interpreter.
+ * throws {@link UserError} for bad options, a missing interpreter, or a machine that cannot
+ * isolate the program (unless `unsafe: true`).
  *
  * @example
  * ```ts
@@ -230,30 +171,31 @@ export async function runPython(
   options: RunPythonOptions = {},
 ): Promise<RunResult> {
   if (typeof code !== "string") {
-    throw new UserError(
-      `runPython: code must be a string, got ${typeof code}`,
-    );
+    throw new UserError(`runPython: code must be a string, got ${typeof code}`);
   }
-  const timeoutMs = positive(
-    "timeoutMs",
-    options.timeoutMs,
-    DEFAULTS.timeoutMs,
-  );
+  const timeoutMs = positive("timeoutMs", options.timeoutMs, DEFAULTS.timeoutMs);
   const memoryMb = positive("memoryMb", options.memoryMb, DEFAULTS.memoryMb);
-  const cap = positive(
-    "maxOutputBytes",
-    options.maxOutputBytes,
-    DEFAULTS.maxOutputBytes,
-  );
-  const fileSizeMb = positive(
-    "fileSizeMb",
-    options.fileSizeMb,
-    DEFAULTS.fileSizeMb,
-  );
+  const cap = positive("maxOutputBytes", options.maxOutputBytes, DEFAULTS.maxOutputBytes);
+  const fileSizeMb = positive("fileSizeMb", options.fileSizeMb, DEFAULTS.fileSizeMb);
+  const diskMb = positive("diskMb", options.diskMb, DEFAULTS.diskMb);
   const idleMs = options.idleTimeoutMs === undefined
     ? undefined
     : positive("idleTimeoutMs", options.idleTimeoutMs, 1);
+  const nproc = options.maxProcesses ?? 0;
+  if (!Number.isInteger(nproc) || nproc < 0 || nproc > 4096) {
+    throw new UserError(
+      `runPython: option 'maxProcesses' must be an integer in [0, 4096], got ${nproc}`,
+    );
+  }
+  if (options.label !== undefined && !LABEL.test(options.label)) {
+    throw new UserError(
+      `runPython: option 'label' must be 1-64 letters, digits or -_.:, got ${
+        JSON.stringify(options.label)
+      }`,
+    );
+  }
   const setup = await sandboxInfo(options.python ?? "python3");
+  checkIsolation(setup, options.unsafe === true);
   const limiter = options.limiter ?? defaultLimiter;
   return await limiter(() =>
     runOnce(code, setup, {
@@ -261,11 +203,16 @@ export async function runPython(
       timeoutMs,
       idleMs,
       cap: Math.floor(cap),
+      diskBytes: Math.floor(diskMb * 1024 * 1024),
       cfg: {
         memoryBytes: Math.floor(memoryMb * 1024 * 1024),
         cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
         fileBytes: Math.floor(fileSizeMb * 1024 * 1024),
-        setsid: setup.wrapperSetsid,
+        setsid: !setup.isolated && setup.unsafePrefix.length === 0,
+        auditHook: options.auditHook !== false,
+        processes: nproc,
+        label: options.label ?? "",
+        ...WRAPPER_EXITS,
       },
     })
   );
@@ -276,32 +223,20 @@ interface RunPlan {
   timeoutMs: number;
   idleMs: number | undefined;
   cap: number;
-  cfg: Record<string, number | boolean>;
+  diskBytes: number;
+  cfg: Record<string, unknown>;
 }
 
-/** Prefix of every sandbox working directory (in the system temporary directory). */
-export const SANDBOX_DIR_PREFIX = "magrpo-sandbox-";
+export { SANDBOX_DIR_PREFIX } from "./cleanup.ts";
 
-/** Runs in a fresh working directory and removes it afterwards, whatever happened. */
+/** Runs in a fresh working directory, removed afterwards whatever happened. */
 async function runOnce(
   code: string,
   setup: SandboxInfo,
   plan: RunPlan,
 ): Promise<RunResult> {
-  let workdir: string;
-  try {
-    workdir = await Deno.makeTempDir({
-      prefix: SANDBOX_DIR_PREFIX,
-      dir: plan.tmpDir,
-    });
-  } catch (err) {
-    throw new UserError(
-      `runPython: cannot make a working directory in '${
-        plan.tmpDir ?? "the system temporary directory"
-      }' (option 'tmpDir'): ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
+  const workdir = await makeWorkdir(setup.tools !== null, plan.tmpDir);
+  if (setup.tools) return await runIn(workdir, code, setup, plan); // the tmpfs goes with it
   let result: RunResult | undefined;
   try {
     result = await runIn(workdir, code, setup, plan);
@@ -315,6 +250,31 @@ async function runOnce(
   return result;
 }
 
+/**
+ * The command of one run. Isolated: bwrap mounts a fresh tmpfs at the working directory's
+ * path; unsafe: the host directory itself.
+ */
+function command(
+  workdir: string,
+  setup: SandboxInfo,
+  plan: RunPlan,
+  wrapper: string,
+): { argv: string[]; cwd: string } {
+  const pyArgs = ["-P", "-s", "-S", "-B", "-X", "utf8", "-c", wrapper, JSON.stringify(plan.cfg)];
+  if (setup.tools) {
+    const argv = sandboxArgv(
+      setup.tools,
+      setup.interpreter,
+      setup.closed,
+      workdir,
+      plan.diskBytes,
+      pyArgs,
+    );
+    return { argv, cwd: "/" };
+  }
+  return { argv: [...setup.unsafePrefix, setup.python, ...pyArgs], cwd: workdir };
+}
+
 async function runIn(
   workdir: string,
   code: string,
@@ -322,15 +282,10 @@ async function runIn(
   plan: RunPlan,
 ): Promise<RunResult> {
   const started = performance.now();
-  const argv = [
-    ...setup.prefix,
-    setup.python,
-    ...["-P", "-s", "-S", "-B", "-X", "utf8", "-c", WRAPPER_PY],
-    JSON.stringify(plan.cfg),
-  ];
+  const { argv, cwd } = command(workdir, setup, plan, await wrapperSource());
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
-    cwd: workdir,
+    cwd,
     clearEnv: true,
     env: {
       PATH: "/usr/local/bin:/usr/bin:/bin",
@@ -359,10 +314,7 @@ async function runIn(
   const touch = () => {
     if (plan.idleMs === undefined) return;
     clearTimeout(idle);
-    idle = setTimeout(
-      () => kill("timeout", `no output for ${plan.idleMs} ms`),
-      plan.idleMs,
-    );
+    idle = setTimeout(() => kill("timeout", `no output for ${plan.idleMs} ms`), plan.idleMs);
   };
   touch();
   const overflow = (name: string) => () =>
@@ -375,23 +327,23 @@ async function runIn(
   const status = await child.status;
   clearTimeout(wall);
   clearTimeout(idle);
-  killGroup(child.pid); // anything the program left behind in its group
-  const [o, e] = await Promise.all([
-    out(STREAM_GRACE_MS),
-    err(STREAM_GRACE_MS),
-  ]);
+  // Isolated: the kernel ended the whole PID namespace with its first process. Unsafe: kill
+  // what the program left in its process group (never the reaped pid itself).
+  if (!setup.tools) killGroup(child.pid, false);
+  const [o, e] = await Promise.all([out(STREAM_GRACE_MS), err(STREAM_GRACE_MS)]);
   const dec = new TextDecoder();
   const stdout = dec.decode(o.bytes);
   const stderr = dec.decode(e.bytes);
-  const ended: { status: RunStatus; reason: string } = killed ??
-    classify(status.code, status.signal, stderr);
+  // bwrap reports a program killed by signal n as exit code 128 + n
+  const signal = status.signal ?? (setup.tools ? signalFromCode(status.code) : null);
+  const ended = killed ?? classify(status.code, signal, stderr);
   return {
     ok: ended.status === "ok",
     status: ended.status,
     stdout,
     stderr,
     reason: ended.reason,
-    exitCode: status.signal === null ? status.code : null,
+    exitCode: signal === null ? status.code : null,
     durationMs: Math.round(performance.now() - started),
     cleanupError: "",
   };

@@ -1,10 +1,14 @@
 /**
- * The trusted Python wrapper that every sandboxed program runs under (`python -c WRAPPER CFG`).
- * It reads the untrusted source from stdin, sets resource limits (address space, CPU, file
- * size, open files, processes, core dumps), installs an audit hook that ends the process on
- * network use, process creation, signals to other processes, native-code loading, limit
- * changes and file access outside the allowed places, then runs the source in a fresh
- * namespace and maps the outcome to an exit code plus a one-line marker on stderr.
+ * The trusted Python wrapper (`wrapper.py`) that every sandboxed program runs under.
+ * Before any untrusted byte runs, it closes every inherited descriptor above 2, reads the
+ * untrusted source from stdin, sets resource limits (address space, CPU, file size, open files,
+ * processes, core dumps) and, unless `auditHook` is false, installs an audit hook that ends the
+ * process on network use, process creation, signals, native-code loading, limit changes and file
+ * access outside the allowed places (a third layer only: code in the same interpreter can get
+ * around any in-process check, so the kernel's isolation does not rely on it). It then runs the
+ * source in a fresh namespace and maps the outcome to an exit code (0 only for a normal end or
+ * `SystemExit` with 0 / `None`; codes outside 1..125 become 1) plus, for blocked / memory / CPU
+ * endings, a one-line marker on stderr.
  *
  * @module
  */
@@ -20,174 +24,27 @@ export const EXIT_CPU = 88;
 /** Prefix of the stderr line the wrapper writes for blocked / memory / CPU endings. */
 export const MARKER = "SANDBOX_";
 
+/** The exit codes and marker the wrapper uses, as it receives them in its config. */
+export const WRAPPER_EXITS = {
+  exits: { error: EXIT_ERROR, blocked: EXIT_BLOCKED, memory: EXIT_MEMORY, cpu: EXIT_CPU },
+  marker: MARKER,
+};
+
+let source: Promise<string> | undefined;
+
 /**
- * Python source of the wrapper. `sys.argv[1]` is a JSON object:
- * `{memoryBytes, cpuSeconds, fileBytes, setsid}`.
+ * The Python source of the wrapper (`wrapper.py` next to this module, read once). It runs as
+ * `python -c SOURCE CFG` where `CFG` is a JSON object:
+ * `{memoryBytes, cpuSeconds, fileBytes, setsid, auditHook, processes, label}` plus
+ * {@link WRAPPER_EXITS}.
+ *
+ * @example
+ * ```ts
+ * import { wrapperSource } from "./wrapper_py.ts";
+ * const src = await wrapperSource(); // "# The trusted wrapper ..."
+ * ```
  */
-export const WRAPPER_PY: string = String.raw`
-import os, sys, json, resource, signal
-_cfg = json.loads(sys.argv[1])
-if _cfg["setsid"]:
-    try:
-        os.setsid()
-    except OSError:
-        pass
-_src = sys.stdin.buffer.read().decode("utf-8", "replace")
-_null = os.open(os.devnull, os.O_RDONLY)
-os.dup2(_null, 0)
-os.close(_null)
-_wd = os.path.realpath(os.getcwd())
-_exit = os._exit
-_write = os.write
-
-def _mark(kind, detail, code):
-    try:
-        sys.stdout.flush()
-    except BaseException:
-        pass
-    _write(2, ("\n%s%s: %s\n" % (${
-  JSON.stringify(MARKER)
-}, kind, detail)).encode("utf-8", "replace")[:600])
-    _exit(code)
-
-def _on_xcpu(signum, frame):
-    _mark("CPU", "CPU time limit exceeded", ${EXIT_CPU})
-signal.signal(signal.SIGXCPU, _on_xcpu)
-
-def _limit(which, value):
-    try:
-        resource.setrlimit(which, (value, value))
-    except (ValueError, OSError):
-        pass
-_limit(resource.RLIMIT_AS, _cfg["memoryBytes"])
-_limit(resource.RLIMIT_FSIZE, _cfg["fileBytes"])
-_limit(resource.RLIMIT_NOFILE, 64)
-_limit(resource.RLIMIT_CORE, 0)
-_limit(resource.RLIMIT_NPROC, 0)
-try:
-    resource.setrlimit(resource.RLIMIT_CPU, (_cfg["cpuSeconds"], _cfg["cpuSeconds"] + 1))
-except (ValueError, OSError):
-    pass
-
-def _install_hook():
-    realpath, join, isabs, fspath, isdir = os.path.realpath, os.path.join, os.path.isabs, os.fspath, os.path.isdir
-    getcwd = os.getcwd
-    read_roots = {_wd}
-    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sys.path):
-        if p:
-            read_roots.add(realpath(p))
-    read_roots.update(["/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share", "/lib", "/lib64",
-                       "/etc/localtime", "/etc/ssl", "/dev/null", "/dev/urandom", "/dev/random", "/dev/zero"])
-    read_roots = tuple(sorted(read_roots))
-    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-    blocked = frozenset([
-        "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile",
-        "os.kill", "os.killpg", "signal.pthread_kill", "subprocess.Popen", "pty.spawn",
-        "resource.setrlimit", "resource.prlimit", "os.symlink", "os.link", "os.chown", "os.lchown",
-        "os.chflags", "os.lchflags", "shutil.chown", "sys.remote_exec", "webbrowser.open",
-    ])
-    blocked_prefixes = ("socket.", "ctypes.", "_ctypes.", "urllib.", "http.", "ftplib.", "smtplib.",
-                        "poplib.", "imaplib.", "nntplib.", "telnetlib.", "os.exec", "os.spawn", "os.posix_spawn")
-    blocked_modules = frozenset(["ctypes", "_ctypes", "_posixsubprocess", "cffi", "_cffi_backend",
-                                 "_testcapi", "_testinternalcapi", "_xxsubinterpreters"])
-    write_events = frozenset(["os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.truncate",
-                              "os.utime", "os.setxattr", "os.removexattr", "shutil.rmtree", "shutil.copyfile",
-                              "shutil.copytree", "shutil.move", "shutil.make_archive", "shutil.unpack_archive"])
-    read_events = frozenset(["os.listdir", "os.scandir", "os.chdir", "glob.glob", "os.getxattr",
-                             "os.listxattr", "shutil.copymode", "shutil.copystat"])
-
-    def deny(event, detail):
-        _mark("BLOCKED", "%s %s" % (event, detail), ${EXIT_BLOCKED})
-
-    def resolve(path):
-        try:
-            p = fspath(path)
-        except TypeError:
-            return None
-        if isinstance(p, bytes):
-            p = p.decode("utf-8", "surrogateescape")
-        if not isabs(p):
-            p = join(getcwd(), p)
-        return realpath(p)
-
-    def inside(path, roots):
-        return any(path == r or path.startswith(r + "/") for r in roots)
-
-    def check_path(event, arg, roots):
-        if arg is None or isinstance(arg, int):
-            return
-        p = resolve(arg)
-        if p is None or not inside(p, roots):
-            deny(event, "path %r is outside the allowed directory" % (arg,))
-
-    def hook(event, args):
-        if event == "open":
-            path, mode, flags = args
-            if path is None or isinstance(path, int):
-                return
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool(isinstance(flags, int) and flags & write_flags)
-            if writing:
-                check_path(event + " for writing", path, (_wd,))
-            else:
-                check_path(event, path, read_roots)
-                if mode is None and flags is not None:
-                    p = resolve(path)
-                    if p is not None and isdir(p) and not inside(p, (_wd,)):
-                        deny(event, "directory handle %r outside the working directory" % (path,))
-        elif event == "import":
-            if args[0] in blocked_modules:
-                deny(event, "module %r" % (args[0],))
-        elif event in blocked or event.startswith(blocked_prefixes):
-            deny(event, "is not allowed in the sandbox")
-        elif event in write_events:
-            for a in args[:2]:
-                if isinstance(a, (str, bytes)) or hasattr(a, "__fspath__"):
-                    check_path(event, a, (_wd,))
-        elif event in read_events:
-            if args and (isinstance(args[0], (str, bytes)) or hasattr(args[0], "__fspath__")):
-                check_path(event, args[0], read_roots)
-        elif event == "sqlite3.connect":
-            if args and args[0] not in (":memory:", b":memory:"):
-                check_path(event, args[0], (_wd,))
-    sys.addaudithook(hook)
-
-_install_hook()
-del _install_hook
-
-def _run(src):
-    g = {"__name__": "__main__", "__builtins__": __builtins__}
-    import linecache
-    linecache.cache["<sandbox>"] = (len(src), None, src.splitlines(True), "<sandbox>")
-    try:
-        exec(compile(src, "<sandbox>", "exec"), g)
-    except MemoryError:
-        g.clear()
-        _mark("MEMORY", "memory limit exceeded (MemoryError)", ${EXIT_MEMORY})
-    except SystemExit as e:
-        code = e.code
-        if code is None:
-            code = 0
-        elif not isinstance(code, int):
-            try:
-                print(code, file=sys.stderr)
-            except BaseException:
-                pass
-            code = 1
-        return code
-    except BaseException:
-        import traceback
-        try:
-            traceback.print_exc()
-        except BaseException:
-            _write(2, b"uncaught exception (traceback unavailable)\n")
-        return ${EXIT_ERROR}
-    return 0
-
-_status = _run(_src)
-for _s in (sys.stdout, sys.stderr):
-    try:
-        _s.flush()
-    except BaseException:
-        pass
-_exit(_status & 0xFF)
-`;
+export function wrapperSource(): Promise<string> {
+  source ??= Deno.readTextFile(new URL("./wrapper.py", import.meta.url));
+  return source;
+}
