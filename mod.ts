@@ -3,492 +3,121 @@
  * Liu et al. 2025) in Deno/TypeScript. Models are symbolic graphs differentiated in
  * TypeScript, emitted as ONNX and run by onnxruntime.
  *
- * This module re-exports the public API and nothing else.
+ * This root module holds the names a notebook or a script uses, grouped along the data path
+ * (prompts → samples → joint answers → rewards → advantages → update). Everything else is in
+ * the per-layer sub-entries: `./lib/engine/mod.ts`, `model`, `policy`, `rl`, `envs`,
+ * `metrics`, `sandbox`, `viz`, `log` and `util` (published as `@magrpo/magrpo-deno/engine`, …).
+ * Importing it does no work of its own (tree-sitter, data sets and models load on first use);
+ * onnxruntime's native binding loads with it, so a script needs `--allow-ffi` (or `-A`).
+ *
+ * @example Quick start: one group of joint answers, rewarded and turned into advantages
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as m from "./mod.ts";
+ *
+ * const env = m.toyEnv(); // two agents write a short and a long text on a topic
+ * const row = env.rows[0];
+ * const prompts = env.formatters.map((format) => format(row)); // one prompt per agent
+ * assert.equal(prompts.length, 2);
+ *
+ * // Two completions per agent (a policy would sample them: m.sampleTexts), joined one-to-one.
+ * const joint = m.jointActions([
+ *   ["A fox ran.", "Fox."],
+ *   ["The fox ran to the river and found a feather.", "Fox fox fox."],
+ * ], "aligned");
+ * const rewards = await Promise.all(joint.map(async (a) => (await env.reward(a, row)).total));
+ * const advantages = m.groupAdvantages(rewards); // reward minus the group mean
+ * assert.equal(advantages.length, 2);
+ * assert.ok(Math.abs(advantages[0] + advantages[1]) < 1e-12);
+ * ```
  *
  * @module
  */
 
-// Engine: symbolic graphs, ops, autodiff, ONNX emission, runtime.
-export type {
-  Attr,
-  ConstData,
-  CustomVjp,
-  Dim,
-  DType,
-  Graph,
-  Node,
-  Tensor,
-} from "./lib/engine/graph.ts";
-export { constant, input, newGraph, scalar } from "./lib/engine/graph.ts";
-export * as ops from "./lib/engine/ops.ts";
-export * as shapeOps from "./lib/engine/shape_ops.ts";
-export { geluTanh, layerNorm, linear, logProbsOf, rmsNorm, silu } from "./lib/engine/nn.ts";
-export { grad } from "./lib/engine/grad.ts";
-export { RULES } from "./lib/engine/rules.ts";
-export type { Rule } from "./lib/engine/rules.ts";
-export { toOnnx } from "./lib/engine/onnx.ts";
-export type { EmitOptions } from "./lib/engine/onnx.ts";
-export { openSession } from "./lib/engine/runtime.ts";
-export type {
-  ExecutionProvider,
-  HostData,
-  HostTensor,
-  Session,
-  SessionOptions,
-} from "./lib/engine/runtime.ts";
-export { gradCheck } from "./lib/engine/gradcheck.ts";
-export type { GradCheckOptions, GradCheckResult } from "./lib/engine/gradcheck.ts";
-export { ADAMW_DEFAULTS, adamwGraph, adamwScalars } from "./lib/engine/adamw.ts";
-export type { AdamWConfig, AdamWOutputs, AdamWSlot } from "./lib/engine/adamw.ts";
-export { buildOptimGraph, createOptimStep, initTrainState } from "./lib/engine/optim_step.ts";
-export type {
-  LossOutputs,
-  OptimGraphOptions,
-  OptimStep,
-  TrainState,
-} from "./lib/engine/optim_step.ts";
+// Graphs and autodiff (more in ./lib/engine/mod.ts).
+export { grad, gradCheck, initTrainState, input, newGraph, ops, toOnnx } from "./lib/engine/mod.ts";
+export type { Graph, HostTensor, Params, ParamStore, Tensor } from "./lib/engine/mod.ts";
 
-// Model: the decoder-only transformer and its parameters.
-export { transformerForward } from "./lib/model/transformer.ts";
-export type {
-  ForwardInputs,
-  ForwardOutput,
-  LayerCache,
-  Params,
-  TransformerConfig,
-} from "./lib/model/transformer.ts";
-export { countParams, initParams, paramShapes } from "./lib/model/params.ts";
-export type { ParamStore } from "./lib/model/params.ts";
+// Models (more in ./lib/model/mod.ts).
+export { countParams, initParams, paramShapes, writeOnnxExport } from "./lib/model/mod.ts";
+export type { ModelConfig, TransformerConfig } from "./lib/model/mod.ts";
 
-// Checkpoints: safetensors, HF config, HF folders, export.
+// Policies: load, sample, score, save (more in ./lib/policy/mod.ts).
 export {
-  loadSafetensors,
-  readSafetensorsHeader,
-  SAFETENSORS_DTYPES,
-  tensorByteLength,
-} from "./lib/model/safetensors.ts";
-export { saveSafetensors, writeFileAtomic } from "./lib/model/safetensors_write.ts";
-export type {
-  HeaderEntry,
-  NamedTensor,
-  SafetensorsContents,
-  SafetensorsDtype,
-  SafetensorsHeader,
-  TensorMap,
-} from "./lib/model/safetensors.ts";
-export {
-  assertWeights,
-  checkWeights,
-  configToHf,
-  expectedParamShapes,
-  GPT2_PREFIX,
-  parseHfConfig,
-  SUPPORTED_ARCHS,
-  toGraphNames,
-  weightPrefix,
-} from "./lib/model/config.ts";
-export type { Activation, Arch, ModelConfig, WeightFile } from "./lib/model/config.ts";
-export type { JsonObject } from "./lib/model/json_fields.ts";
-export { parseRopeScaling, ropeInvFreq, type RopeScaling } from "./lib/model/rope.ts";
-export { parseGenerationConfig } from "./lib/model/generation_config.ts";
-export type { GenerationConfig } from "./lib/model/generation_config.ts";
-export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./lib/model/float_bits.ts";
-export {
-  DEFAULT_MAX_SHARD_BYTES,
-  loadHfWeights,
-  planShards,
-  readGenerationConfig,
-  readHfConfig,
-  readJsonFile,
-  readShardIndex,
-  saveHfWeights,
-  WEIGHTS_FILE,
-  WEIGHTS_INDEX_FILE,
-  writeGenerationConfig,
-  writeHfConfig,
-  writeJsonFile,
-} from "./lib/model/hf_folder.ts";
-export type { SaveWeightsOptions, ShardIndex } from "./lib/model/hf_folder.ts";
-export { buildExportGraph, writeOnnxExport } from "./lib/model/export.ts";
-
-// Policies: tokenizers, sampling, scoring, loading and saving.
-export { checkVocab, loadTokenizer } from "./lib/policy/tokenizer.ts";
-export type { ChatMessage, DecodeOptions, Tokenizer } from "./lib/policy/tokenizer.ts";
-export {
-  BYTE_TOKENIZER_SPEC,
-  byteBpeToHf,
-  byteBpeTokenizer,
-  byteTokenizer,
-  saveByteBpeTokenizer,
-} from "./lib/policy/byte_tokenizer.ts";
-export type { ByteBpeSpec } from "./lib/policy/byte_tokenizer.ts";
-export { trainByteBpe } from "./lib/policy/bpe_train.ts";
-export type { BpeTrainOptions } from "./lib/policy/bpe_train.ts";
-export type { Policy } from "./lib/policy/policy.ts";
-export { withParams } from "./lib/policy/policy.ts";
-export {
-  byteLevelPolicy,
-  byteTokenizerFiles,
-  loadPolicy,
-  savePolicy,
-  SIDE_FILES,
-} from "./lib/policy/load.ts";
-export type { StorageInfo, StoredPolicy } from "./lib/policy/load.ts";
-export { argmax, chooseToken, filterThreshold, logSumExp } from "./lib/policy/choose.ts";
-export type { ChooseOptions } from "./lib/policy/choose.ts";
-export {
-  defaultEosTokenIds,
   encodePrompt,
+  loadPolicy,
+  packSequences,
   sampleTexts,
   sampleTokens,
-  samplingDefaults,
-} from "./lib/policy/sample.ts";
-export type { Completion, FinishReason, SampleOptions } from "./lib/policy/sample.ts";
-export { buildDecodeGraph, createKvCache, decodeSession, decodeStep } from "./lib/policy/decode.ts";
-export type { DecodeInput, KvCache } from "./lib/policy/decode.ts";
-export { buildScoreGraph, scoreCompletions } from "./lib/policy/score.ts";
-export { bucketLength, packSequences } from "./lib/policy/pack.ts";
-export type { PackedBatch, PromptCompletion } from "./lib/policy/pack.ts";
-export { buildLogitsGraph, computeLogits } from "./lib/policy/logits.ts";
+  savePolicy,
+  scoreCompletions,
+  withParams,
+} from "./lib/policy/mod.ts";
+export type { Completion, Policy, SampleOptions, Tokenizer } from "./lib/policy/mod.ts";
 
-// RL: the policy-gradient update as one graph call.
-export { buildTrainGraph, createTrainStep } from "./lib/rl/train_step.ts";
-export type { PgBatch, StepMetrics, TrainStep, TrainStepSpec } from "./lib/rl/train_step.ts";
-
-export { causalPaddingBias, policyLossGraph } from "./lib/rl/loss_graph.ts";
-export type { LossGraph, LossOptions } from "./lib/rl/loss_graph.ts";
-export { AGGREGATIONS, tokenWeights, toPgBatch } from "./lib/rl/aggregation.ts";
-export type { Aggregation } from "./lib/rl/aggregation.ts";
-
-// Utilities.
-export { runCli, UserError } from "./lib/util/errors.ts";
-export { childRng, makeRng, randInt, randNormal, shuffled } from "./lib/util/rng.ts";
-export type { Rng, RngState } from "./lib/util/rng.ts";
-export type { AgentHistory, Environment, RewardBreakdown } from "./lib/envs/types.ts";
-
-// Environments: the paper's writing tasks.
+// Environments: the built-in tasks (more in ./lib/envs/mod.ts).
 export {
-  ARXIV_REWARD_CONFIG,
-  arxivBackgroundPrompt,
   arxivEnv,
-  arxivMethodsPrompt,
-  arxivReward,
-} from "./lib/envs/arxiv.ts";
-export type { ArxivRow } from "./lib/envs/arxiv.ts";
-export {
-  TLDR_REWARD_CONFIG,
-  tldrConcisePrompt,
-  tldrDetailedPrompt,
-  tldrEnv,
-  tldrReward,
-} from "./lib/envs/tldr.ts";
-export type { TldrRow } from "./lib/envs/tldr.ts";
-export {
+  codingEnv,
+  codingReward,
   loadArxivRows,
+  loadCoopCodingProblems,
+  loadEnvironment,
   loadTldrRows,
-  parseArxivRows,
-  parseTldrJsonl,
-  SHIPPED_ARXIV_PATH,
-  SHIPPED_TLDR_PATH,
-} from "./lib/envs/writing_data.ts";
-export {
-  bandScore,
-  checkWritingConfig,
-  jointWritingReward,
-  maxWritingReward,
-  measureWriting,
-  transitionCategoriesIn,
-  transitionScore,
-  twoWriterEnv,
-  vocabularyJaccard,
-  WRITING_PAPER_MAXIMA,
-  writingAgentReward,
+  tldrEnv,
+  toyEnv,
   writingPaperMetrics,
-  writingReward,
-} from "./lib/envs/writing_reward.ts";
+} from "./lib/envs/mod.ts";
+export { defineEnvironment } from "./lib/envs/mod.ts";
 export type {
-  BandScore,
-  RatioBand,
-  WritingMeasurements,
-  WritingPaperMetrics,
-  WritingRewardConfig,
-} from "./lib/envs/writing_reward.ts";
+  Environment,
+  EnvironmentDefinition,
+  RewardBreakdown,
+  RewardResult,
+} from "./lib/envs/mod.ts";
 
-export { TRANSITION_CATEGORIES, WRITING_STOPWORDS } from "./lib/envs/writing_words.ts";
-
-// Metrics.
+// MAGRPO primitives, in the order of the data path (more in ./lib/rl/mod.ts).
 export {
-  fMeasure,
-  lcsLength,
-  rougeL,
-  rougeLsum,
-  rougeN,
-  rougeTokenize,
-} from "./lib/metrics/rouge.ts";
-export type { RougeOptions, RougeScore } from "./lib/metrics/rouge.ts";
-export { porterMeasure, porterStem } from "./lib/metrics/porter.ts";
-export type { PorterVariant } from "./lib/metrics/porter.ts";
-export { codebleu, CODEBLEU_LANGUAGES } from "./lib/metrics/codebleu.ts";
-export type { CodeBleuScores } from "./lib/metrics/codebleu.ts";
-export { ngramCounts } from "./lib/metrics/ngrams.ts";
+  createTrainStep,
+  evaluateJointRewards,
+  groupAdvantages,
+  jointActions,
+  PART_SEPARATOR,
+  policyLossGraph,
+  sampleGroups,
+  toPgBatch,
+  updateAgent,
+} from "./lib/rl/mod.ts";
+export type { JointMode } from "./lib/rl/mod.ts";
 
-// Figures and progress.
+// One step as a value: magrpoStep(run, ctx) → { run, record } (more in ./lib/rl/mod.ts).
+export {
+  ALGORITHMS,
+  createStepContext,
+  initRunState,
+  magrpoStep,
+  runFromCheckpoint,
+  runToCheckpoint,
+} from "./lib/rl/mod.ts";
+export type { RunState, StepContext, StepResult } from "./lib/rl/mod.ts";
+
+// The trainer: configuration and the loop.
+export { DEFAULT_CONFIG, evaluate, loadConfig, train, validateConfig } from "./lib/rl/mod.ts";
+export type { StepRecord, TrainerConfig, TrainOptions, TrainResult } from "./lib/rl/mod.ts";
+
+// Metrics (more in ./lib/metrics/mod.ts).
+export { accuracyAtK, codebleu, passAtK, passOrNotAtK, rougeL, rougeN } from "./lib/metrics/mod.ts";
+
+// Figures and tables (more in ./lib/viz/mod.ts).
 export {
   barFigure,
-  describeFigure,
-  figure,
-  figureHtml,
-  figureMimeBundle,
-  JUPYTER_DISPLAY,
   lineFigure,
-  PLOTLY_MIME,
+  progress,
   saveFigureHtml,
   showFigure,
-} from "./lib/viz/plotly.ts";
-export type {
-  FigureDisplay,
-  FigureLabels,
-  HtmlRenderer,
-  MimeBundle,
-  NamedSeries,
-  PlotlyAxis,
-  PlotlyFigure,
-  PlotlyLayout,
-  PlotlyTrace,
-} from "./lib/viz/plotly.ts";
-export { figureToSvg } from "./lib/viz/svg.ts";
-export type { SvgOptions } from "./lib/viz/svg.ts";
-export { progress } from "./lib/viz/progress.ts";
-export type { Progress, ProgressOptions, ProgressWriter } from "./lib/viz/progress.ts";
+  showTable,
+} from "./lib/viz/mod.ts";
+export type { PlotlyFigure } from "./lib/viz/mod.ts";
 
-// The coding environment and its sandbox.
-export { runPython } from "./lib/sandbox/python.ts";
-export type { RunPythonOptions, RunResult, RunStatus } from "./lib/sandbox/python.ts";
-export { sandboxInfo } from "./lib/sandbox/setup.ts";
-export type { SandboxInfo } from "./lib/sandbox/setup.ts";
-export type { Interpreter } from "./lib/sandbox/interpreter.ts";
-export type { Tools as SandboxTools } from "./lib/sandbox/bwrap.ts";
-export { plannerRunOptions, runVerdictTests } from "./lib/sandbox/verdict.ts";
-export type {
-  PlanMode,
-  VerdictOptions,
-  VerdictReport,
-  VerdictTest,
-} from "./lib/sandbox/verdict.ts";
-export { unitRunOptions } from "./lib/sandbox/verdict_run.ts";
-export type { RunLimits } from "./lib/sandbox/verdict_run.ts";
-export { coreCount, createLimiter, defaultLimiter, mapLimit } from "./lib/sandbox/pool.ts";
-export type { Limiter } from "./lib/sandbox/pool.ts";
-export { runChecks } from "./lib/sandbox/checks.ts";
-export type {
-  ChecksOptions,
-  ChecksReport,
-  FunctionAnalysis,
-  SyntaxReport,
-  TestOutcome,
-} from "./lib/sandbox/checks.ts";
-export { extractCode, extractFunction, hasReturnValue, importLines } from "./lib/sandbox/source.ts";
-export {
-  AUX_NAME,
-  CODING_MAX_REWARD,
-  codingAgentLevels,
-  codingAgentReward,
-  codingEnv,
-  codingLevels,
-  codingReward,
-  evaluateCoding,
-  jointProgram,
-  promptPreamble,
-} from "./lib/envs/coding.ts";
-export type {
-  CodingEnvOptions,
-  CodingOptions,
-  CodingReport,
-  JointProgram,
-  ProgramPart,
-  RewardVariant,
-} from "./lib/envs/coding.ts";
-export {
-  authorsCodingLevels,
-  codingRewardAuthors,
-  evaluateCodingAuthors,
-} from "./lib/envs/coding_reward_authors.ts";
-export type {
-  AuthorsCodingOptions,
-  AuthorsCodingReport,
-} from "./lib/envs/coding_reward_authors.ts";
-export {
-  authorsAuxPrompt,
-  authorsFeedbackPrompts,
-  authorsMainPrompt,
-  authorsPromptParams,
-  authorsSingleFeedbackPrompt,
-  authorsSinglePrompt,
-} from "./lib/envs/coding_feedback_authors.ts";
-export type { AuthorsFeedbackOptions } from "./lib/envs/coding_feedback_authors.ts";
-export {
-  authorsCodingMetrics,
-  authorsCodingTurnMetrics,
-} from "./lib/envs/coding_metrics_authors.ts";
-export type {
-  AuthorsCodingMetrics,
-  AuthorsMetricsOptions,
-} from "./lib/envs/coding_metrics_authors.ts";
-export {
-  authorsCleanup,
-  authorsCombine,
-  authorsDefined,
-  authorsExtractFunction,
-  authorsPromptImports,
-  authorsSlicedTests,
-  authorsTestLines,
-} from "./lib/envs/coding_authors.ts";
-export {
-  auxPrompt,
-  diagnostics,
-  feedbackPrompts,
-  functionParams,
-  mainPrompt,
-  singleFeedbackPrompt,
-} from "./lib/envs/coding_feedback.ts";
-export {
-  loadCoopCodingProblems,
-  loadCoopHumanEval,
-  loadHumanEval,
-  loadMbpp,
-  parseHumanEvalText,
-} from "./lib/envs/datasets.ts";
-export type { HumanEvalProblem, LoadCodingOptions } from "./lib/envs/datasets.ts";
-export { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "./lib/metrics/passk.ts";
-
-// MAGRPO primitives, one concept per file, in the order of the data path.
-export { jointActions, jointMembership } from "./lib/rl/joint.ts";
-export type { JointMode } from "./lib/rl/joint.ts";
-export {
-  jointTexts,
-  nextTurnPrompts,
-  rolloutNode,
-  rolloutTree,
-  sampleGroups,
-} from "./lib/rl/rollout.ts";
-export type { GroupOptions, RolloutNode, TreeOptions } from "./lib/rl/rollout.ts";
-export {
-  applyProcessor,
-  describeExample,
-  evaluateAgentRewards,
-  evaluateJointRewards,
-  rewardProcessor,
-  rewardStats,
-} from "./lib/rl/rewards.ts";
-export type {
-  AgentRewardFn,
-  EvaluateRewardOptions,
-  JointRewardFn,
-  RewardProcessorOptions,
-  RewardStats,
-  RewardValue,
-} from "./lib/rl/rewards.ts";
-export {
-  crossAgentReturns,
-  flattenTree,
-  shouldExpand,
-  treeAdvantages,
-  treeReturns,
-} from "./lib/rl/returns.ts";
-export type { FlatNode, JointNode } from "./lib/rl/returns.ts";
-export { groupAdvantages } from "./lib/rl/advantages.ts";
-export type { AdvantageOptions, Baseline } from "./lib/rl/advantages.ts";
-export { cutAfterEos, updateAgent } from "./lib/rl/update.ts";
-export type { AgentSample, UpdateMetrics, UpdateOptions } from "./lib/rl/update.ts";
-export {
-  collectCritic,
-  collectIndependent,
-  collectMagrpo,
-  collectSingle,
-  criticState,
-  PART_SEPARATOR,
-  splitParts,
-} from "./lib/rl/collect.ts";
-export type { Collected, CollectSettings } from "./lib/rl/collect.ts";
-export { createCritic, criticShapes, initCriticParams } from "./lib/rl/critic.ts";
-export type { Critic } from "./lib/rl/critic.ts";
-export { lrAt } from "./lib/rl/schedule.ts";
-export type { LrSchedule } from "./lib/rl/schedule.ts";
-
-// The toy cooperative task and the environment registry.
-export {
-  contentJaccard,
-  plateau,
-  TOY_TOPICS,
-  toyAgentReward,
-  toyEnv,
-  toyLongPrompt,
-  toyReward,
-  toyRows,
-  toyShortPrompt,
-  words,
-} from "./lib/envs/toy.ts";
-export type { ToyRow } from "./lib/envs/toy.ts";
-export { codingEnvOptions, ENV_NAMES, loadEnvironment } from "./lib/envs/registry.ts";
-export type { AnyEnv, EnvSpec } from "./lib/envs/registry.ts";
-export {
-  AUTHORS_SPLITS,
-  authorsSplitFor,
-  seededSplit,
-  sliceIndices,
-  splitRows,
-} from "./lib/envs/split.ts";
-export type { SplitIndices, SplitSpec } from "./lib/envs/split.ts";
-export {
-  authorsArxivPrompt,
-  authorsArxivSinglePrompt,
-  authorsTldrElaborationPrompt,
-  authorsTldrSinglePrompt,
-  authorsTldrSummaryPrompt,
-  PARAGRAPH_SPLIT,
-  splitParagraphs,
-} from "./lib/envs/writing_prompts.ts";
-export { passAtKPerTurn, passKs, pathLevels, perTurnMetrics } from "./lib/rl/eval_metrics.ts";
-export { readParquetRows } from "./lib/envs/writing_parquet.ts";
-export { updateGroups, updatePolicies } from "./lib/rl/update_schedule.ts";
-export type { UpdateScheduleName } from "./lib/rl/update_schedule.ts";
-export { showTable } from "./lib/viz/table.ts";
-export type { TableDisplay } from "./lib/viz/table.ts";
-
-// The trainer: configuration, logs, checkpoints, the loop.
-export {
-  configToJson,
-  configWarnings,
-  DEFAULT_CONFIG,
-  describeConfig,
-  loadConfig,
-  RESUME_SAFE_KEYS,
-  resumeConflicts,
-  runPaths,
-  validateConfig,
-} from "./lib/rl/config.ts";
-export type {
-  Algorithm,
-  CrossAggregate,
-  EarlyStopOn,
-  EnvName,
-  ExecutionProviderName,
-  ScheduleName,
-  TrainerConfig,
-  UpdateSchedule,
-} from "./lib/rl/config.ts";
-export { filterJsonl, openJsonl, readJsonl, toJsonSafe } from "./lib/util/jsonl.ts";
-export type { JsonlOptions, JsonlWriter, JsonSafe } from "./lib/util/jsonl.ts";
-export {
-  checkpointName,
-  latestCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  pruneCheckpoints,
-  saveCheckpoint,
-} from "./lib/rl/checkpoint.ts";
-export type { Checkpoint, CheckpointEntry } from "./lib/rl/checkpoint.ts";
-export { clearRun, prepareRun, runFiles } from "./lib/rl/run_folder.ts";
-export type { PreparedRun, RunFiles } from "./lib/rl/run_folder.ts";
-export { evaluate, train } from "./lib/rl/trainer.ts";
-export type { StepRecord, TrainOptions, TrainResult } from "./lib/rl/trainer.ts";
+// Utilities (more in ./lib/util/mod.ts).
+export { libEditsSinceStart, makeRng, UserError } from "./lib/util/mod.ts";

@@ -11,6 +11,7 @@
  *
  * - `--arena` turns ORT's CPU memory arena on (off by default), `--pattern` memory patterns;
  * - `--fast` runs non-deterministically (ORT's thread count, or `--threads`);
+ * - `--shape-sessions N` keeps N compiled graphs per shape-keyed cache (default 12);
  * - `--post-chars N` cuts TLDR posts to N characters (for models with few positions);
  * - `--speed [--reps N] [--prompt-len N]` instead times sampling and the update under each
  *   memory/threading setting, interleaved (see `speed` below);
@@ -25,8 +26,10 @@ import { train } from "../lib/rl/trainer.ts";
 import {
   configureRuntime,
   DEFAULT_RUNTIME,
+  openSessionCount,
   runtimeKey,
   type RuntimeSettings,
+  runtimeSettings,
 } from "../lib/engine/runtime.ts";
 import { loadPolicy } from "../lib/policy/load.ts";
 import { sampleTokens } from "../lib/policy/sample.ts";
@@ -77,6 +80,7 @@ const { values } = parseArgs({
     all: { type: "boolean", default: false },
     tag: { type: "string", default: "" },
     "post-chars": { type: "string" },
+    "shape-sessions": { type: "string" },
     speed: { type: "boolean", default: false },
     reps: { type: "string", default: "7" },
     "prompt-len": { type: "string", default: "480" },
@@ -180,6 +184,7 @@ if (values.speed) {
     cpuArena: values.arena,
     memPattern: values.pattern,
     threads: values.threads ? Number(values.threads) : undefined,
+    ...(values["shape-sessions"] ? { shapeSessions: Number(values["shape-sessions"]) } : {}),
   });
   const cfg = await loadConfig(values.config);
   cfg.steps = steps;
@@ -188,7 +193,7 @@ if (values.speed) {
   cfg.checkpoint.every = 0;
   cfg.log.dir = await Deno.makeTempDir({ prefix: "memory_bench_" });
   if (values["post-chars"]) await shortPosts(cfg, cfg.log.dir, Number(values["post-chars"]));
-  const setting = runtimeKey() + values.tag;
+  const setting = `${runtimeKey()}/shapes${runtimeSettings().shapeSessions}${values.tag}`;
   const rss: number[] = [], secs: number[] = [];
   let last = performance.now();
   try {
@@ -201,7 +206,10 @@ if (values.speed) {
         rss.push(rssMb());
         secs.push((now - last) / 1000);
         last = now;
-        console.log(`step ${r.step} rss ${rss.at(-1)!.toFixed(0)} MB ${secs.at(-1)!.toFixed(2)} s`);
+        console.log(
+          `step ${r.step} rss ${rss.at(-1)!.toFixed(0)} MB ${secs.at(-1)!.toFixed(2)} s ` +
+            `sessions ${openSessionCount()}`,
+        );
         if (rss.at(-1)! > maxRss) throw new Error("stop: RSS bound");
       },
     });

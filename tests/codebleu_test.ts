@@ -23,7 +23,7 @@ const close = (actual: number, expected: number, tol: number, what: string) =>
 
 const FOO = "def foo ( x ) :\n    return x";
 
-Deno.test("codebleu: the reference test suite's simple cases", () => {
+Deno.test("codebleu: the reference test suite's simple cases", async () => {
   // [prediction, reference, reference's expected codebleu, [ngram, weighted, syntax, dataflow]]
   const cases: [string, string, number, number[]][] = [
     [FOO, FOO, 1.0, [1, 1, 1, 1]],
@@ -62,7 +62,7 @@ Deno.test("codebleu: the reference test suite's simple cases", () => {
     ],
   ];
   for (const [prediction, reference, expected, parts] of cases) {
-    const s = codebleu([reference], [prediction]);
+    const s = await codebleu([reference], [prediction]);
     close(
       s.codebleu,
       expected,
@@ -88,8 +88,8 @@ Deno.test("codebleu: the reference test suite's simple cases", () => {
   }
 });
 
-Deno.test("codebleu: README and HF-space examples, all four components", () => {
-  const readme = codebleu([
+Deno.test("codebleu: README and HF-space examples, all four components", async () => {
+  const readme = await codebleu([
     "def sum ( first , second ) :\n return second + first",
   ], [
     "def add ( a , b ) :\n return a + b",
@@ -110,7 +110,7 @@ Deno.test("codebleu: README and HF-space examples, all four components", () => {
     "        return Minion(3, 2)",
     "",
   ].join("\n");
-  const hf = codebleu([[src]], [
+  const hf = await codebleu([[src]], [
     src.replace("AcidicSwampOoze", "AcidSwampOoze"),
   ]);
   close(hf.codebleu, 0.9473264567644872, 1e-12, "codebleu");
@@ -120,17 +120,17 @@ Deno.test("codebleu: README and HF-space examples, all four components", () => {
   assert.equal(hf.dataflow_match_score, 1);
 });
 
-Deno.test("codebleu: several references per prediction (reference's input variants)", () => {
+Deno.test("codebleu: several references per prediction (reference's input variants)", async () => {
   const pred = "def foo ( x ) : pass";
-  assert.equal((codebleu([pred], [pred])).codebleu, 1);
-  assert.equal((codebleu([[pred]], [pred])).codebleu, 1);
+  assert.equal((await codebleu([pred], [pred])).codebleu, 1);
+  assert.equal((await codebleu([[pred]], [pred])).codebleu, 1);
   for (
     const refs of [["def bar ( x ) : pass", pred], [
       pred,
       "def bar ( x ) : pass",
     ]]
   ) {
-    const s = codebleu([refs], [pred]);
+    const s = await codebleu([refs], [pred]);
     close(s.codebleu, 0.95, 0.0095, "codebleu"); // reference: approx(0.95, rel=0.01)
     // Weighted recall sums over both references: unigrams (2.8 + 3.0) / (3.0 + 3.0) (only
     // `bar`, weight 0.2, is missed), n ≥ 2: (4 + 6) / 12, (3 + 5) / 10, (2 + 4) / 8.
@@ -144,7 +144,7 @@ Deno.test("codebleu: several references per prediction (reference's input varian
     assert.equal(s.syntax_match_score, 1);
   }
   // Corpus of two predictions: counts are pooled, not averaged.
-  const two = codebleu([FOO, "def bar ( x ) :\n    return x"], [
+  const two = await codebleu([FOO, "def bar ( x ) :\n    return x"], [
     FOO,
     FOO,
   ]);
@@ -252,9 +252,9 @@ Deno.test("removeCommentsAndDocstrings reproduces Python 3.11 tokenize-based str
   }
 });
 
-Deno.test("syntax subtrees are s-expressions of named nodes with children", () => {
-  const parser = pythonParser();
-  assert.equal(pythonParser(), parser); // loaded once, at import
+Deno.test("syntax subtrees are s-expressions of named nodes with children", async () => {
+  const parser = await pythonParser();
+  assert.equal(await pythonParser(), parser); // loaded once, on first use
   assert.deepEqual(withSyntaxTree(parser, "pass", subtreeSexps), [
     "(module (pass_statement))",
     "(pass_statement)",
@@ -265,8 +265,8 @@ Deno.test("syntax subtrees are s-expressions of named nodes with children", () =
   assert.ok(sexps.includes("(parameters (identifier))"));
 });
 
-Deno.test("data flow: edges, normalization, and the reference's byte-column quirk", () => {
-  const parser = pythonParser();
+Deno.test("data flow: edges, normalization, and the reference's byte-column quirk", async () => {
+  const parser = await pythonParser();
   const flowOf = (code: string) =>
     withSyntaxTree(
       parser,
@@ -287,16 +287,16 @@ Deno.test("data flow: edges, normalization, and the reference's byte-column quir
     { variable: "var_2", relation: "comesFrom", parents: [] },
   ]);
   assert.equal(
-    (codebleu(["x = 1\ny = x"], ["z = 1\ny = z"])).dataflow_match_score,
+    (await codebleu(["x = 1\ny = x"], ["z = 1\ny = z"])).dataflow_match_score,
     1,
   );
   assert.equal(
-    (codebleu(["x = 1\ny = x"], ["données = 1\ny = données"]))
+    (await codebleu(["x = 1\ny = x"], ["données = 1\ny = données"]))
       .dataflow_match_score,
     0.5,
   );
   const unicode = 'def grüß(naïve="ü"):\n    return naïve + "€"';
-  assert.deepEqual(codebleu([unicode], [unicode]), {
+  assert.deepEqual(await codebleu([unicode], [unicode]), {
     codebleu: 1,
     ngram_match_score: 1,
     weighted_ngram_match_score: 1,
@@ -305,8 +305,8 @@ Deno.test("data flow: edges, normalization, and the reference's byte-column quir
   });
 });
 
-Deno.test("data flow: loops are walked twice; runaway nesting is cut off", () => {
-  const parser = pythonParser();
+Deno.test("data flow: loops are walked twice; runaway nesting is cut off", async () => {
+  const parser = await pythonParser();
   const code = "s = 0\nfor i in range(n):\n    s = s + i";
   const flow = withSyntaxTree(
     parser,
@@ -332,10 +332,8 @@ Deno.test("data flow: loops are walked twice; runaway nesting is cut off", () =>
   assert.ok(performance.now() - t0 < 20_000 && MAX_DFG_STEPS > 0);
 });
 
-Deno.test("codebleu is synchronous: a plain object with exactly the five scores", () => {
-  const s = codebleu(["def bar ( x ) :\n    return x"], [FOO]);
-  assert.ok(!(s instanceof Promise), "codebleu must not return a Promise");
-  assert.equal(typeof (s as unknown as { then?: unknown }).then, "undefined");
+Deno.test("codebleu resolves to a plain object with exactly the five scores", async () => {
+  const s = await codebleu(["def bar ( x ) :\n    return x"], [FOO]);
   assert.deepEqual(Object.keys(s).sort(), [
     "codebleu",
     "dataflow_match_score",
@@ -350,9 +348,9 @@ Deno.test("codebleu is synchronous: a plain object with exactly the five scores"
   assert.equal(s.dataflow_match_score, 1);
 });
 
-Deno.test("codebleu: empty predictions and references", () => {
+Deno.test("codebleu: empty predictions and references", async () => {
   // Empty prediction: no n-grams, "(module)" matches no reference subtree, data flow 0 → counted 1.
-  const emptyPred = codebleu([FOO], [""]);
+  const emptyPred = await codebleu([FOO], [""]);
   assert.deepEqual(emptyPred, {
     codebleu: 0.25,
     ngram_match_score: 0,
@@ -360,13 +358,13 @@ Deno.test("codebleu: empty predictions and references", () => {
     syntax_match_score: 0,
     dataflow_match_score: 0,
   });
-  assert.equal((codebleu([""], [FOO])).codebleu, 0.25);
+  assert.equal((await codebleu([""], [FOO])).codebleu, 0.25);
   // Both empty: the only reference subtree "(module)" matches → syntax 1.
-  assert.equal((codebleu(["  \n"], [""])).codebleu, 0.5);
+  assert.equal((await codebleu(["  \n"], [""])).codebleu, 0.5);
 });
 
-Deno.test("codebleu: bad input raises UserError naming the problem", () => {
-  assert.throws(
+Deno.test("codebleu: bad input raises UserError naming the problem", async () => {
+  await assert.rejects(
     () => codebleu(["def f(): pass"], ["a", "b"]),
     (e: unknown) => {
       assert.ok(e instanceof UserError);
@@ -374,17 +372,17 @@ Deno.test("codebleu: bad input raises UserError naming the problem", () => {
       return true;
     },
   );
-  assert.throws(() => codebleu(["x"], ["x"], "java"), (e: unknown) => {
+  await assert.rejects(() => codebleu(["x"], ["x"], "java"), (e: unknown) => {
     assert.ok(e instanceof UserError);
     assert.match(e.message, /"java" is not supported; supported: python/);
     return true;
   });
-  assert.throws(() => codebleu([], []), /at least one prediction/);
-  assert.throws(
+  await assert.rejects(() => codebleu([], []), /at least one prediction/);
+  await assert.rejects(
     () => codebleu([[]], ["x"]),
     /references\[0\] must be a string or a non-empty array/,
   );
-  assert.throws(
+  await assert.rejects(
     () => codebleu(["x"], [3 as unknown as string]),
     /'predictions' must be an array of strings/,
   );

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
+import { configToHf, type ModelConfig, parseHfConfig } from "../lib/model/config.ts";
 import {
   assertWeights,
   checkWeights,
-  configToHf,
   expectedParamShapes,
-  type ModelConfig,
-  parseHfConfig,
   toGraphNames,
-} from "../lib/model/config.ts";
+} from "../lib/model/weight_names.ts";
 import { parseGenerationConfig } from "../lib/model/generation_config.ts";
 import {
   readGenerationConfig,

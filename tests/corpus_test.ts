@@ -13,7 +13,7 @@ import {
   plural,
   presentThird,
   withArticle,
-} from "../lib/data/corpus_morph.ts";
+} from "../tools/corpus/corpus_morph.ts";
 import {
   corpusStats,
   countSentences,
@@ -21,9 +21,10 @@ import {
   longPrompt,
   makeTopicPair,
   shortPrompt,
-} from "../lib/data/corpus_grammar.ts";
+} from "../tools/corpus/corpus_grammar.ts";
 import { parseMakeCorpusArgs } from "../tools/make_corpus.ts";
 import { WRITING_STOPWORDS } from "../lib/envs/writing_words.ts";
+import { toyVocabulary, words } from "../lib/envs/toy.ts";
 
 /** The recorded settings of the shipped corpus (see data/corpus/README.md). */
 const SHIPPED = {
@@ -251,4 +252,13 @@ Deno.test("the shipped corpus is exactly what seed 0 and 1500000 bytes generate"
     `distinct ${stats.distinctWords}`,
   );
   assert.ok(stats.top20Share < 0.4, `top-20 share ${stats.top20Share}`);
+});
+
+Deno.test("lib/envs/toy_vocabulary.ts lists exactly the words of the shipped corpus", () => {
+  const want = [...new Set(words(generateCorpus(SHIPPED.seed, SHIPPED.bytes)))].sort();
+  assert.deepEqual(
+    [...toyVocabulary()].sort(),
+    want,
+    "lib/envs/toy_vocabulary.ts is stale: regenerate it from generateCorpus(0, 1_500_000)",
+  );
 });

@@ -15,9 +15,10 @@ import { byteLevelPolicy, type StoredPolicy } from "../lib/policy/load.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tinyConfig } from "./fixtures.ts";
- * tinyConfig({ layers: 1 }).layers; // 1
- * tinyConfig().intermediate; // 64
+ * assert.deepEqual(tinyConfig({ layers: 1 }).layers, 1);
+ * assert.deepEqual(tinyConfig().intermediate, 64);
  * ```
  */
 export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
@@ -47,9 +48,10 @@ export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomPolicy, tinyConfig } from "./fixtures.ts";
  * const p = randomPolicy(tinyConfig(), 1, 0.3);
- * p.cfg.vocabSize; // 258
+ * assert.deepEqual(p.cfg.vocabSize, 258);
  * ```
  */
 export function randomPolicy(cfg: ModelConfig, seed: number, std?: number): StoredPolicy {

@@ -9,7 +9,17 @@ import { withParams } from "../lib/policy/policy.ts";
 import { sampleTokens } from "../lib/policy/sample.ts";
 import { updateAgent } from "../lib/rl/update.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
-import { DEFAULT_RUNTIME, runtimeSettings } from "../lib/engine/runtime.ts";
+import {
+  DEFAULT_RUNTIME,
+  openSession,
+  openSessionCount,
+  runtimeSettings,
+  type Session,
+  SessionCache,
+} from "../lib/engine/runtime.ts";
+import { input, newGraph } from "../lib/engine/graph.ts";
+import { toOnnx } from "../lib/engine/onnx.ts";
+import { add } from "../lib/engine/ops.ts";
 import { makeRng } from "../lib/util/rng.ts";
 
 /** Resident memory of this process in MB (Linux /proc). */
@@ -68,4 +78,24 @@ Deno.test({
     );
     console.log(`RSS (MB) from ${start.toFixed(0)}, per step: ${trace}`);
   },
+});
+
+Deno.test("SessionCache keeps the most recently used sessions and frees the others", async () => {
+  const g = newGraph("plus_one");
+  const x = input(g, "x", [2]);
+  const bytes = toOnnx(g, { outputs: { y: add(x, 1) } });
+  const before = openSessionCount();
+  const cache = new SessionCache<Session>((s) => s, 2);
+  for (const k of ["a", "b"]) cache.set(k, openSession(bytes));
+  const a = await cache.get("a")!; // "a" is now the most recently used: "b" goes first
+  const feeds = { x: { data: Float32Array.of(1, 2), dims: [2] } };
+  const running = a.run(feeds); // in flight while "a" is evicted below
+  cache.set("c", openSession(bytes));
+  assert.deepEqual([cache.has("a"), cache.has("b"), cache.has("c")], [true, false, true]);
+  cache.set("d", openSession(bytes)); // evicts "a" while its run is in flight
+  assert.deepEqual(Array.from((await running).y.data as Float32Array), [2, 3]);
+  await Promise.all([cache.get("c")!, cache.get("d")!]);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(openSessionCount() - before, 2);
+  await assert.rejects(() => a.run(feeds), /run after release/);
 });

@@ -218,3 +218,87 @@ Deno.test({
     assert.deepEqual(cells.map((c) => c.outputs!.length), [1, 0, 0]);
   },
 });
+
+Deno.test({
+  name: "run_notebooks: an output with ANSI escape codes fails the run, naming the cell",
+  ignore,
+  async fn() {
+    const { code, log } = await runCells("ansi", [
+      'console.log("plain");',
+      'console.log("\\x1b[31mred\\x1b[0m");',
+    ]);
+    assert.notEqual(code, 0, log);
+    assert.match(log, /ansi\.ipynb: cell 1 failed[^]*ANSI escape codes/);
+  },
+});
+
+/** The stored notebooks (notebooks/*.ipynb), parsed. */
+async function storedNotebooks(): Promise<
+  [string, { cells: Cell[]; metadata: Record<string, unknown> }][]
+> {
+  const out: [string, { cells: Cell[]; metadata: Record<string, unknown> }][] = [];
+  for await (const e of Deno.readDir(`${ROOT}notebooks`)) {
+    if (!e.name.endsWith(".ipynb")) continue;
+    out.push([e.name, JSON.parse(await Deno.readTextFile(`${ROOT}notebooks/${e.name}`))]);
+  }
+  return out.sort(([a], [b]) => a.localeCompare(b));
+}
+
+Deno.test("stored notebooks: plain-text outputs, the magrpo-deno kernel, imports of mod.ts only", async () => {
+  // deno-lint-ignore no-control-regex
+  const ansi = /\x1b\[[0-9;?]*[A-Za-z]/;
+  // Our code through mod.ts or a sub-entry (lib/<layer>/mod.ts); npm packages by name.
+  const allowed = /^(\.\.\/mod\.ts|\.\.\/lib\/[a-z]+\/mod\.ts|npm:.*|@?[a-z][\w./@-]*)$/;
+  const notebooks = await storedNotebooks();
+  assert.ok(notebooks.length >= 4, "notebooks/*.ipynb not found");
+  for (const [name, nb] of notebooks) {
+    assert.equal((nb.metadata.kernelspec as { name?: string })?.name, "magrpo-deno", name);
+    nb.cells.forEach((cell, i) => {
+      for (const out of cell.outputs ?? []) {
+        const texts = [
+          joined(out.text),
+          ...Object.values(out.data ?? {}).map((v) =>
+            typeof v === "string" || Array.isArray(v) ? joined(v as string | string[]) : ""
+          ),
+        ];
+        for (const t of texts) assert.ok(!ansi.test(t), `${name} cell ${i}: ANSI escape codes`);
+      }
+      if (cell.cell_type !== "code") return;
+      for (const m of joined(cell.source).matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        assert.match(m[1], allowed, `${name} cell ${i} imports ${m[1]} (use ../mod.ts)`);
+      }
+    });
+  }
+});
+
+Deno.test("kernelspec magrpo-deno: its launcher runs the pinned Deno by absolute path", async () => {
+  const dir = `${ROOT}tools/jupyter/kernels/magrpo-deno`;
+  const spec = JSON.parse(await Deno.readTextFile(`${dir}/kernel.json`));
+  assert.deepEqual(spec.argv, ["/bin/sh", "{resource_dir}/launch.sh", "{connection_file}"]);
+  // With an empty PATH but /bin/sh, the launcher still finds tools/deno-bin's deno: make it
+  // print its version instead of starting a kernel (a missing connection file fails fast).
+  const launcher = (await Deno.readTextFile(`${dir}/launch.sh`)).replace(
+    /exec "\$deno" jupyter .*$/m,
+    'exec "$deno" --version',
+  );
+  const tmp = await Deno.makeTempDir();
+  try {
+    // The copy sits where the real one does (four levels below the root) via MAGRPO_ROOT.
+    await Deno.writeTextFile(
+      `${tmp}/launch.sh`,
+      launcher.replace(/^MAGRPO_ROOT=""$/m, `MAGRPO_ROOT='${ROOT.replace(/\/$/, "")}'`),
+    );
+    const out = await new Deno.Command("/bin/sh", {
+      args: [`${tmp}/launch.sh`, "unused"],
+      clearEnv: true,
+      env: { PATH: "/nonexistent" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(text, new RegExp(`^deno ${Deno.version.deno.replaceAll(".", "\\.")} `));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

@@ -2,8 +2,8 @@
 // with V read from the critic itself, and the critic's regression targets are the node returns.
 import assert from "node:assert/strict";
 import type { Environment } from "../lib/envs/types.ts";
-import { collectCritic, type CollectSettings, criticState } from "../lib/rl/collect.ts";
-import { createCritic, initCriticParams } from "../lib/rl/critic.ts";
+import type { CollectSettings } from "../lib/rl/collect.ts";
+import { collectCritic, createCritic, criticState, initCriticParams } from "../lib/rl/critic.ts";
 import type { RolloutNode } from "../lib/rl/rollout.ts";
 import { makeRng } from "../lib/util/rng.ts";
 import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";

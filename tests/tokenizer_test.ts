@@ -6,7 +6,7 @@ import {
   byteTokenizer,
   saveByteBpeTokenizer,
 } from "../lib/policy/byte_tokenizer.ts";
-import { trainByteBpe } from "../lib/policy/bpe_train.ts";
+import { trainByteBpe } from "../tools/bpe_train.ts";
 import { checkVocab, loadTokenizer } from "../lib/policy/tokenizer.ts";
 import { parseHfConfig } from "../lib/model/config.ts";
 import { UserError } from "../lib/util/errors.ts";

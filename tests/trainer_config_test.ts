@@ -168,7 +168,7 @@ Deno.test("enum values list the allowed ones; non-objects and non-finite numbers
   );
   assert.match(
     errorOf(() => validateConfig({ model: null }, "a.json")),
-    /model: expected a string, got null/,
+    /model: expected a string or string\[\], got null/,
   );
   assert.match(
     errorOf(() => validateConfig({ optimizer: { lr: 0 } }, "a.json")),

@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { runCli, UserError } from "../lib/util/errors.ts";
 import { makeRng, randInt } from "../lib/util/rng.ts";
-import { corpusStats, generateCorpus } from "../lib/data/corpus_grammar.ts";
+import { corpusStats, generateCorpus } from "./corpus/corpus_grammar.ts";
 
 /** Parsed command line of `make_corpus.ts`. */
 export interface MakeCorpusArgs {

@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import type { ModelConfig } from "../lib/model/config.ts";
 import { countParams, initParams } from "../lib/model/params.ts";
-import { trainByteBpe } from "../lib/policy/bpe_train.ts";
+import { trainByteBpe } from "./bpe_train.ts";
 import { byteBpeToHf, byteBpeTokenizer } from "../lib/policy/byte_tokenizer.ts";
 import { savePolicy } from "../lib/policy/load.ts";
 import { sampleTexts } from "../lib/policy/sample.ts";

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Headless runner for the project's Deno notebooks (run it with Debian's /usr/bin/python3).
 
-    /usr/bin/python3 tools/run_notebooks.py [--inplace] [--timeout S] [--quiet-ms MS] NOTEBOOK...
+    /usr/bin/python3 tools/run_notebooks.py [--inplace] [--html] [--timeout S] [--quiet-ms MS] NOTEBOOK...
 
 Executes each notebook's code cells top to bottom in a fresh Deno kernel (the repo-local
-kernelspec tools/jupyter/kernels/deno, started in the notebook's folder) and stores the outputs
-in nbformat v4 form: into the notebook itself with --inplace, else into
-runs/notebooks/<name>.ipynb (or --out-dir). Exits non-zero on the first cell error, timeout or
-kernel death, printing the cell's index (counting all cells from 0, markdown too), a source excerpt
+kernelspec tools/jupyter/kernels/magrpo-deno, whose launcher runs the pinned Deno; started in the
+notebook's folder) and stores the outputs in nbformat v4 form: into the notebook itself with
+--inplace, else into runs/notebooks/<name>.ipynb (or --out-dir). Exits non-zero on the first cell
+error, timeout or kernel death, or when an output holds ANSI escape codes (stored notebooks stay
+plain text), printing the cell's index (counting all cells from 0, markdown too), a source excerpt
 and the error.
 
 Why not `jupyter nbconvert --execute`: Deno's kernel sends the execute_reply and the `idle` status
@@ -29,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS_DIR = ROOT / "tools" / "jupyter" / "kernels"
+KERNEL_NAME = "magrpo-deno"
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Deno (magrpo-deno)", "language": "typescript"}
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -163,6 +166,36 @@ def error_text(out):
     return tb if head.strip(": ") in ANSI.sub("", tb) else f"{head}\n{tb}".strip()
 
 
+def output_texts(out):
+    """The text an output shows: stream text, and every string value of its MIME bundle."""
+    if out["output_type"] == "stream":
+        return [out.get("text", "")]
+    texts = []
+    for value in (out.get("data") or {}).values():
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            texts.append("".join(value))
+    return texts
+
+
+def ansi_failure(path, nb, ran, rec):
+    """A failure message for the first cell whose outputs carry ANSI escape codes, or None."""
+    for index, msg_id in ran:
+        for out in rec.outputs[msg_id]:
+            for text in output_texts(out):
+                found = ANSI.search(text)
+                if found:
+                    start = max(0, found.start() - 30)
+                    excerpt = text[start : found.end() + 30].encode("unicode_escape").decode()
+                    what = (
+                        f"output holds ANSI escape codes ({excerpt!r}); stored notebooks must be plain "
+                        "text: print without colours (the magrpo-deno kernel sets NO_COLOR=1)"
+                    )
+                    return describe_failure(path, index, nb.cells[index].source, what)
+    return None
+
+
 def drain(kc, rec, quiet_s):
     """Routes IOPub messages until none has arrived for quiet_s seconds."""
     last = time.monotonic()
@@ -221,7 +254,7 @@ def run_notebook(path, out_path, timeout_s, quiet_s, verbose):
     runtime = tempfile.mkdtemp(prefix="run_notebooks-")
     kernel_log = Path(runtime) / "kernel.log"
     km = KernelManager(
-        kernel_name="deno",
+        kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(KERNELS_DIR)]),
         connection_file=str(Path(runtime) / "kernel.json"),
     )
@@ -273,7 +306,9 @@ def run_notebook(path, out_path, timeout_s, quiet_s, verbose):
             km.shutdown_kernel(now=failure is not None)
     for index, msg_id in ran:
         nb.cells[index].outputs = rec.outputs[msg_id]
-    nb.metadata.setdefault("kernelspec", {"name": "deno", "display_name": "Deno", "language": "typescript"})
+    if failure is None:
+        failure = ansi_failure(path, nb, ran, rec)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nbformat.validate(nb)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(out_path))
@@ -304,6 +339,8 @@ def main(argv=None):
     parser.add_argument("--quiet-ms", type=float, default=400.0,
                         help="IOPub silence that ends a cell after its reply (default 400)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each cell's run time")
+    parser.add_argument("--html", action="store_true",
+                        help="also export each executed notebook to one self-contained .html beside it")
     args = parser.parse_args(argv)
     for nb_path in args.notebooks:
         if nb_path.suffix != ".ipynb" or not nb_path.is_file():
@@ -318,7 +355,11 @@ def main(argv=None):
     all_ok = True
     for nb_path in args.notebooks:
         out = nb_path if args.inplace else args.out_dir / nb_path.name
-        all_ok = run_notebook(nb_path, out, args.timeout, args.quiet_ms / 1000.0, args.verbose) and all_ok
+        ok = run_notebook(nb_path, out, args.timeout, args.quiet_ms / 1000.0, args.verbose)
+        if args.html and out.is_file():
+            from notebook_html import export  # tools/notebook_html.py, standard library only
+            print(f"run_notebooks: {export(out)}")
+        all_ok = ok and all_ok
     return 0 if all_ok else 1
 
 

@@ -13,7 +13,7 @@
 
 import { parseArgs } from "node:util";
 import { runCli, UserError } from "../lib/util/errors.ts";
-import { trainByteBpe } from "../lib/policy/bpe_train.ts";
+import { trainByteBpe } from "./bpe_train.ts";
 import { byteBpeTokenizer, saveByteBpeTokenizer } from "../lib/policy/byte_tokenizer.ts";
 
 /** Parses the command line, trains, writes the folder and prints a one-line summary per step. */

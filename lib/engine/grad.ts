@@ -33,12 +33,14 @@ function forwardReach(nodes: Node[], sources: Tensor[]): Set<number> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newGraph, input } from "./graph.ts";
  * import { mul, reduceSum } from "./ops.ts";
  * import { grad } from "./grad.ts";
  * const g = newGraph();
  * const x = input(g, "x", [3], "float64");
  * const [dx] = grad(reduceSum(mul(x, x)), [x]); // dx = 2x
+ * assert.deepEqual([dx.shape, dx.dtype], [[3], "float64"]);
  * ```
  */
 export function grad(loss: Tensor, wrt: Tensor[]): Tensor[] {

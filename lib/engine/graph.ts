@@ -96,9 +96,11 @@ export interface Graph {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newGraph, input } from "./graph.ts";
  * const g = newGraph("demo");
  * const x = input(g, "x", [2, 3]);
+ * assert.deepEqual([x.shape, x.dtype, g.inputs.length], [[2, 3], "float32", 1]);
  * ```
  */
 export function newGraph(name = "graph"): Graph {

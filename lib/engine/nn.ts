@@ -89,11 +89,12 @@ export function geluTanh(x: Tensor): Tensor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newGraph, input } from "./graph.ts";
  * import { logProbsOf } from "./nn.ts";
  * const g = newGraph();
  * const lp = logProbsOf(input(g, "logits", [2, 5, 11]), input(g, "t", [2, 5], "int64"));
- * // lp.shape = [2, 5]
+ * assert.deepEqual(lp.shape, [2, 5]);
  * ```
  */
 export function logProbsOf(logits: Tensor, targets: Tensor): Tensor {

@@ -151,12 +151,14 @@ export function liveSubgraph(g: Graph, outputs: Tensor[]) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newGraph, input } from "./graph.ts";
  * import { mul } from "./ops.ts";
  * import { toOnnx } from "./onnx.ts";
  * const g = newGraph();
  * const x = input(g, "x", [2]);
  * const bytes = toOnnx(g, { outputs: { y: mul(x, x) } });
+ * assert.ok(bytes instanceof Uint8Array && bytes.length > 0); // an ONNX ModelProto
  * ```
  */
 export function toOnnx(g: Graph, opts: EmitOptions): Uint8Array {

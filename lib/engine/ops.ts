@@ -193,11 +193,12 @@ export const reduceMax = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newGraph, input } from "./graph.ts";
  * import { matmul } from "./ops.ts";
  * const g = newGraph();
  * const y = matmul(input(g, "a", [4, 2, 3]), input(g, "b", [3, 5]));
- * // y.shape = [4, 2, 5]
+ * assert.deepEqual(y.shape, [4, 2, 5]);
  * ```
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {

@@ -22,8 +22,7 @@ import {
   momentNames,
 } from "./adamw.ts";
 import { type HostTensor, openSession, type Session, type SessionOptions } from "./runtime.ts";
-import type { Params } from "../model/transformer.ts";
-import { isNormOrBias, type ParamStore } from "../model/params.ts";
+import { isNormOrBias, type Params, type ParamStore } from "./param_types.ts";
 import { UserError } from "../util/errors.ts";
 
 /** Optimizer state: parameters, AdamW moments, and the number of steps taken. */

@@ -1,6 +1,6 @@
 /**
- * A minimal protobuf writer (varints and length-delimited fields), enough to emit ONNX
- * ModelProto bytes without a dependency.
+ * A minimal protobuf writer (varints, fixed 32/64-bit and length-delimited fields), enough to
+ * emit ONNX ModelProto bytes and TensorBoard events without a dependency.
  *
  * @module
  */
@@ -47,6 +47,14 @@ export function writeFloat(m: Message, field: number, v: number): void {
   push(m, tag(field, 5));
   const b = new Uint8Array(4);
   new DataView(b.buffer).setFloat32(0, v, true);
+  push(m, b);
+}
+
+/** Writes a double field (wire type 1). */
+export function writeDouble(m: Message, field: number, v: number): void {
+  push(m, tag(field, 1));
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setFloat64(0, v, true);
   push(m, b);
 }
 

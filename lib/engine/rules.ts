@@ -6,11 +6,13 @@
  *
  * @module
  */
-import { type Attr, type Node, scalar, type Tensor } from "./graph.ts";
+import { type Attr, int64s, type Node, scalar, type Tensor } from "./graph.ts";
 import {
   add,
+  cast,
   cos,
   div,
+  equal,
   exp,
   gemm,
   less,
@@ -29,6 +31,7 @@ import {
   gatherElements,
   gatherND,
   pad,
+  reshape,
   reshapeLike,
   scatterElementsAdd,
   scatterNDAdd,
@@ -230,6 +233,17 @@ export const RULES: Record<string, Rule> = {
       throw new UserError("Gather: backward supports axis 0 only");
     }
     const [data, idx] = n.inputs;
+    const [v, h] = data.shape;
+    if (data.shape.length === 2 && typeof v === "number" && typeof h === "number") {
+      // An embedding table: dE = onehot(idx)ᵀ · dY as one MatMul. ScatterND with "add" would
+      // do it in O(N·H), but onnxruntime 1.30's CPU kernel loses updates of repeated indices
+      // on more than one thread; the MatMul costs as much as the tied LM head's backward and
+      // gives the same bits on any thread count.
+      const ids = idx.dtype === "int64" ? idx : cast(idx, "int64");
+      const range = int64s(data.graph, Array.from({ length: v }, (_, i) => i));
+      const hot = cast(equal(unsqueeze(reshape(ids, [-1]), [-1]), range), data.dtype);
+      return [matmul(transpose(hot, [1, 0]), reshape(g, [-1, h])), undefined];
+    }
     return [scatterNDAdd(zerosLike(data), unsqueeze(idx, [-1]), g), undefined];
   },
   GatherElements: (n, g) => {

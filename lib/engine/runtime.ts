@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
+import * as ort from "npm:onnxruntime-node@1.30.0";
 import { UserError } from "../util/errors.ts";
 
 /** An execution provider name. */
@@ -36,8 +36,8 @@ export interface SessionOptions {
   /** Execution provider to try first (default `"cpu"`). */
   ep?: ExecutionProvider;
   /**
-   * Intra-op threads (default: 1 when {@link RuntimeSettings.deterministic} or when the model
-   * has a ScatterND node, else ORT's choice). Setting it overrides both.
+   * Intra-op threads (default: 1 when the model has a ScatterND node, else
+   * {@link RuntimeSettings.threads} or ORT's choice). Setting it overrides both.
    */
   threads?: number;
   /** Fall back to CPU when `ep` fails (default true); when false, the failure is thrown. */
@@ -66,6 +66,11 @@ export interface Session {
   ): Promise<Record<string, HostTensor>>;
   /** Frees native memory. */
   release(): Promise<void>;
+  /**
+   * Frees native memory once the runs in flight have ended (at once when none are); a later
+   * `run` is refused. What a bounded cache ({@link SessionCache}) calls on eviction.
+   */
+  retire?(): void;
 }
 
 function ortType(data: HostData): ort.Tensor.Type {
@@ -92,14 +97,16 @@ function toOrt(name: string, t: HostTensor): ort.Tensor {
  */
 export interface RuntimeSettings {
   /**
-   * Bit-identical results from run to run (default true): one intra-op thread and ORT's
-   * `session.use_deterministic_compute`. False: ORT's own thread count (or `threads`) for
-   * graphs without ScatterND (sampling, scoring), faster on several cores but not guaranteed
-   * reproducible; graphs with ScatterND (every train step) stay on one thread, see
-   * {@link hasScatterND}.
+   * Bit-identical results from run to run (default true): ORT's
+   * `session.use_deterministic_compute`, a fixed intra-op thread count, and any graph holding
+   * ScatterND (whose CPU "add" kernel races on repeated indices, see {@link hasScatterND}) on one
+   * thread. The embedding backward is a one-hot MatMul rather than ScatterND (lib/engine/rules.ts),
+   * so train steps keep every core; the kernels they use were measured bit-stable on 2 threads
+   * (tests/trainer_resume_envs_test.ts). False: the same on CPU today, minus ORT's
+   * deterministic-compute flag (which matters on GPU providers).
    */
   deterministic: boolean;
-  /** Intra-op threads when not deterministic (default: ORT's choice, i.e. all cores). */
+  /** Intra-op threads (default: ORT's choice, i.e. the physical cores; fixed per machine). */
   threads?: number;
   /**
    * ORT's CPU memory arena (default false). The arena keeps the peak allocation of every input
@@ -109,6 +116,11 @@ export interface RuntimeSettings {
   cpuArena: boolean;
   /** ORT's memory-pattern planning, which caches one plan per input shape (default false). */
   memPattern: boolean;
+  /**
+   * Compiled graphs kept per shape-keyed cache (the update's train steps, scoring; default 12):
+   * each holds ~10 MB, and varied prompt lengths compile one per padded shape.
+   */
+  shapeSessions: number;
 }
 
 /** The settings a fresh process starts with. */
@@ -116,6 +128,7 @@ export const DEFAULT_RUNTIME: Readonly<RuntimeSettings> = Object.freeze({
   deterministic: true,
   cpuArena: false,
   memPattern: false,
+  shapeSessions: 12,
 });
 
 let settings: RuntimeSettings = { ...DEFAULT_RUNTIME };
@@ -127,9 +140,10 @@ let settings: RuntimeSettings = { ...DEFAULT_RUNTIME };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureRuntime, runtimeSettings } from "./runtime.ts";
  * const before = configureRuntime({ deterministic: false });
- * runtimeSettings().deterministic; // false
+ * assert.deepEqual(runtimeSettings().deterministic, false);
  * configureRuntime(before);
  * ```
  */
@@ -178,7 +192,7 @@ async function create(
   opts: SessionOptions,
 ): Promise<ort.InferenceSession> {
   const threads = opts.threads ??
-    (settings.deterministic || (ep === "cpu" && hasScatterND(model)) ? 1 : settings.threads);
+    (ep === "cpu" && hasScatterND(model) ? 1 : settings.threads);
   return await ort.InferenceSession.create(model, {
     executionProviders: [ep],
     graphOptimizationLevel: opts.optimization ?? "all",
@@ -194,11 +208,18 @@ async function create(
   });
 }
 
+let live = 0;
+
+/** How many sessions are open now (opened by {@link openSession} and not released). */
+export function openSessionCount(): number {
+  return live;
+}
+
 /**
  * Opens a session for ONNX model bytes.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { openSession } from "./runtime.ts";
  * declare const bytes: Uint8Array;
  * const s = await openSession(bytes, { ep: "webgpu" }); // falls back to CPU without a GPU
@@ -229,24 +250,116 @@ export async function openSession(
     ep = "cpu";
     s = await create(model, ep, opts);
   }
+  live++;
+  let inFlight = 0, state: "open" | "retiring" | "released" = "open";
+  const free = () => {
+    if (state === "released") return Promise.resolve();
+    state = "released";
+    live--;
+    return s.release();
+  };
   return {
     ep,
     inputNames: s.inputNames,
     outputNames: s.outputNames,
     async run(feeds, fetch) {
+      if (state === "released") {
+        throw new UserError("session: run after release (a bounded session cache evicted it)");
+      }
       const inputs: Record<string, ort.Tensor> = {};
       for (const name of s.inputNames) {
         const t = feeds[name];
         if (!t) throw new UserError(`session: missing input '${name}'`);
         inputs[name] = toOrt(name, t);
       }
-      const res = fetch ? await s.run(inputs, fetch) : await s.run(inputs);
+      inFlight++;
+      let res: ort.InferenceSession.ReturnType;
+      try {
+        res = fetch ? await s.run(inputs, fetch) : await s.run(inputs);
+      } finally {
+        if (--inFlight === 0 && state === "retiring") void free();
+      }
       const out: Record<string, HostTensor> = {};
       for (const [k, v] of Object.entries(res)) {
         out[k] = { data: v.data as HostData, dims: v.dims.slice() as number[] };
       }
       return out;
     },
-    release: () => s.release(),
+    release: free,
+    retire() {
+      if (state !== "open") return;
+      state = "retiring";
+      if (inFlight === 0) void free();
+    },
   };
+}
+
+/**
+ * A cache of compiled sessions (or of objects holding one, such as a train step) keyed by shape,
+ * with the `Map` methods its users need, that holds at most `capacity` entries: setting one more
+ * retires the least recently used (its native memory is freed once its runs in flight end). Each
+ * compiled graph holds ~10 MB even with the CPU arena off, and a run with varied prompt lengths
+ * compiles one per padded shape, so an unbounded cache grows for as long as new lengths appear
+ * (measured in bench/RESULTS.md).
+ *
+ * @example
+ * ```ts ignore
+ * import { openSession, type Session, SessionCache } from "./runtime.ts";
+ * declare const bytes: Uint8Array;
+ * const cache = new SessionCache<Session>((s) => s, 8);
+ * if (!cache.has("4x128")) cache.set("4x128", openSession(bytes));
+ * const s = await cache.get("4x128")!;
+ * ```
+ */
+export class SessionCache<T> {
+  readonly #entries = new Map<string, Promise<T>>();
+  /**
+   * An empty cache.
+   *
+   * @param sessionOf The session inside an entry (to retire it).
+   * @param capacity Most entries kept (≥ 1; default: {@link RuntimeSettings.shapeSessions} at
+   * the time of each `set`).
+   */
+  constructor(
+    private readonly sessionOf: (value: T) => Session,
+    /** Most entries kept (undefined: {@link RuntimeSettings.shapeSessions}). */
+    readonly capacity?: number,
+  ) {
+    if (capacity !== undefined && !(capacity >= 1)) {
+      throw new UserError(`SessionCache: capacity must be ≥ 1, got ${capacity}`);
+    }
+  }
+  /** Entries held now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+  /** Whether `key` is held (does not count as a use). */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+  /** The entry for `key` (now the most recently used), or undefined. */
+  get(key: string): Promise<T> | undefined {
+    const v = this.#entries.get(key);
+    if (v) {
+      this.#entries.delete(key);
+      this.#entries.set(key, v);
+    }
+    return v;
+  }
+  /** Adds or replaces an entry, retiring the least recently used ones beyond `capacity`. */
+  set(key: string, value: Promise<T>): this {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    const capacity = this.capacity ?? settings.shapeSessions;
+    for (const [k, old] of this.#entries) {
+      if (this.#entries.size <= capacity) break;
+      this.#entries.delete(k);
+      old.then((x) => {
+        const session = this.sessionOf(x);
+        if (session.retire) session.retire();
+        else void session.release();
+      }, () => {});
+    }
+    return this;
+  }
 }

@@ -57,8 +57,9 @@ export const ARXIV_REWARD_CONFIG: WritingRewardConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { arxivBackgroundPrompt } from "./arxiv.ts";
- * arxivBackgroundPrompt({ abstract_text: "We study ..." }).includes("We study"); // true
+ * assert.deepEqual(arxivBackgroundPrompt({ abstract_text: "We study ..." }).includes("We study"), true);
  * ```
  */
 export function arxivBackgroundPrompt(row: ArxivRow): string {
@@ -80,8 +81,9 @@ export function arxivSinglePrompt(row: ArxivRow): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { arxivReward } from "./arxiv.ts";
- * arxivReward(["too short", "also too short"]).total; // 0 (L1 needs 128-256 tokens each)
+ * assert.equal(arxivReward(["too short", "also too short"]).total, 0); // L1 needs 128-256 tokens each
  * ```
  */
 export function arxivReward(
@@ -97,10 +99,11 @@ export function arxivReward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { arxivEnv } from "./arxiv.ts";
  * import { loadArxivRows } from "./writing_data.ts";
  * const env = arxivEnv(await loadArxivRows());
- * env.numAgents; // 2
+ * assert.deepEqual(env.numAgents, 2);
  * ```
  */
 export function arxivEnv(

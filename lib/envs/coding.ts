@@ -32,7 +32,7 @@ export type {
 } from "../sandbox/checks.ts";
 export type { Limiter } from "../sandbox/pool.ts";
 import type { HumanEvalProblem } from "./datasets.ts";
-import { type ChecksOptions, type ChecksReport, runChecks } from "../sandbox/checks.ts";
+import { runChecks } from "../sandbox/checks.ts";
 import { auxPrompt, feedbackPrompts, mainPrompt, singleFeedbackPrompt } from "./coding_feedback.ts";
 import {
   authorsAuxPrompt,
@@ -44,8 +44,10 @@ import {
 import { authorsCodingTurnMetrics } from "./coding_metrics_authors.ts";
 import { codingRewardAuthors } from "./coding_reward_authors.ts";
 import { extractCode, extractFunction, hasReturnValue, importLines } from "../sandbox/source.ts";
-import { AUX_NAME, type JointProgram, jointProgram } from "./coding_program.ts";
+import { AUX_NAME, jointProgram } from "./coding_program.ts";
 import { codingAgentReward } from "./coding_agent.ts";
+import type { CodingOptions, CodingReport } from "./coding_types.ts";
+export type { CodingOptions, CodingReport, RewardVariant } from "./coding_types.ts";
 export {
   AUX_NAME,
   type JointProgram,
@@ -57,40 +59,6 @@ export { codingAgentLevels, codingAgentReward } from "./coding_agent.ts";
 
 /** Maximum total reward of {@link codingReward}. */
 export const CODING_MAX_REWARD = 4.0;
-
-/** Everything learned about one joint action (input of the reward and of the feedback). */
-export interface CodingReport {
-  /** `def aux(` found in agent 1's completion. */
-  auxFound: boolean;
-  /** ... and it returns a value. */
-  auxHasReturn: boolean;
-  /** `def <entry_point>(` found in agent 2's completion. */
-  mainFound: boolean;
-  /** ... and it returns a value. */
-  mainHasReturn: boolean;
-  /** The extracted `aux` block (`""` when missing). */
-  auxCode: string;
-  /** The extracted entry-point block (`""` when missing). */
-  mainCode: string;
-  /** The joint program (empty when the entry point is missing). */
-  joint: JointProgram;
-  /** Sandbox results; `null` when the entry point was missing (nothing run). */
-  checks: ChecksReport | null;
-  /** For a syntax error: the part it is in and the line within that part. */
-  syntaxWhere: { part: string; line: number } | null;
-}
-
-/** Which coding reward: the authors' (default) or our stricter one (see the module doc). */
-export type RewardVariant = "authors" | "strict";
-
-/**
- * Options of {@link evaluateCoding} / {@link codingReward}: the sandbox test settings
- * (`testTimeoutMs` defaults to the authors' 10 s for `"authors"`, 3 s for `"strict"`).
- */
-export type CodingOptions = Omit<ChecksOptions, "analyze"> & {
-  /** Reward variant (default `"authors"`). */
-  rewardVariant?: RewardVariant;
-};
 
 /**
  * Runs the whole pipeline for one joint action: extract, build, parse, analyse, test.
@@ -275,10 +243,12 @@ export interface CodingEnvOptions extends CodingOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { codingEnv } from "./coding.ts";
  * import { loadCoopCodingProblems } from "./datasets.ts";
  * const env = codingEnv(await loadCoopCodingProblems());
  * const prompts = env.formatters.map((f) => f(env.rows[0])); // [aux prompt, main prompt]
+ * assert.equal(prompts.length, 2);
  * ```
  */
 export function codingEnv(

@@ -21,7 +21,7 @@
 import { UserError } from "../util/errors.ts";
 import type { RewardBreakdown } from "./types.ts";
 import type { HumanEvalProblem } from "./datasets.ts";
-import type { CodingOptions } from "./coding.ts";
+import type { CodingOptions } from "./coding_types.ts";
 import { AUX_NAME, jointProgram } from "./coding_program.ts";
 import { runChecks } from "../sandbox/checks.ts";
 import { runPython } from "../sandbox/python.ts";
@@ -87,12 +87,13 @@ function checkInputs(agent: number, text: unknown, problem: HumanEvalProblem) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { codingAgentLevels } from "./coding_agent.ts";
  * const problem = {
  *   task_id: "demo/0", prompt: "def double(x):\n", canonical_solution: "    return 2 * x\n",
  *   test: "def check(candidate):\n    assert candidate(2) == 4\n", entry_point: "double",
  * };
- * (await codingAgentLevels(0, "def aux(x):\n    return x + x", problem)).total; // 0.9
+ * assert.ok(Math.abs(((await codingAgentLevels(0, "def aux(x):\n    return x + x", problem)).total) - 0.9) <= 0.1); // 0.9
  * (await codingAgentLevels(1, "def double(x):\n    return aux(x)", problem)).total; // 1.1 (NameError)
  * ```
  */
@@ -138,12 +139,13 @@ export async function codingAgentLevels(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { codingAgentReward } from "./coding_agent.ts";
  * const problem = {
  *   task_id: "demo/0", prompt: "def double(x):\n", canonical_solution: "    return 2 * x\n",
  *   test: "def check(candidate):\n    assert candidate(2) == 4\n", entry_point: "double",
  * };
- * await codingAgentReward(1, "def double(x):\n    return 2 * x", problem); // 2.1
+ * assert.ok(Math.abs((await codingAgentReward(1, "def double(x):\n    return 2 * x", problem)) - 2.1) <= 0.1); // 2.1
  * ```
  */
 export async function codingAgentReward(

@@ -58,8 +58,9 @@ const PROSE_KEYWORDS = ["def ", "return ", "if ", "for ", "while ", "=", "(", ")
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { authorsCleanup } from "./coding_authors.ts";
- * authorsCleanup("Here it is:\n```python\ndef f(x):\n    return x\n```"); // "def f(x):\n    return x"
+ * assert.deepEqual(authorsCleanup("Here it is:\n\x60\x60\x60python\ndef f(x):\n    return x\n\x60\x60\x60"), "def f(x):\n    return x");
  * ```
  */
 export function authorsCleanup(code: string): string {
@@ -186,9 +187,9 @@ const ASSERT_LINE = re(`^assert${PY_WS}+[^\\n]*candidate`);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { authorsTestLines } from "./coding_authors.ts";
- * authorsTestLines("def check(candidate):\n    assert candidate(1) == 2\n    for x in [1]:\n        assert candidate(x)\n", "f");
- * // ["assert f(1) == 2", "assert f(x)"]
+ * assert.deepEqual(authorsTestLines("def check(candidate):\n    assert candidate(1) == 2\n    for x in [1]:\n        assert candidate(x)\n", "f"), ["assert f(1) == 2", "assert f(x)"]);
  * ```
  */
 export function authorsTestLines(testCode: string, entryPoint: string): string[] {

@@ -12,7 +12,8 @@
 import type { AgentHistory } from "./types.ts";
 export type { AgentHistory } from "./types.ts";
 export type { HumanEvalProblem } from "./datasets.ts";
-export type { CodingReport, JointProgram, ProgramPart } from "./coding.ts";
+export type { CodingReport } from "./coding_types.ts";
+export type { JointProgram, ProgramPart } from "./coding_program.ts";
 export type {
   ChecksReport,
   FunctionAnalysis,
@@ -20,7 +21,7 @@ export type {
   TestOutcome,
 } from "../sandbox/checks.ts";
 import type { HumanEvalProblem } from "./datasets.ts";
-import type { CodingReport } from "./coding.ts";
+import type { CodingReport } from "./coding_types.ts";
 
 /** Parameters of the entry point as written in the prompt, e.g. `"numbers, threshold"`. */
 export function functionParams(problem: HumanEvalProblem): string {
@@ -44,9 +45,10 @@ const RULES = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { auxPrompt } from "./coding_feedback.ts";
- * auxPrompt({ task_id: "t", prompt: "def f(x):\n", canonical_solution: "", test: "", entry_point: "f" })
- *   .includes("def aux("); // true
+ * const prompt = auxPrompt({ task_id: "t", prompt: "def f(x):\n", canonical_solution: "", test: "", entry_point: "f" });
+ * assert.ok(prompt.includes("def aux("));
  * ```
  */
 export function auxPrompt(problem: HumanEvalProblem): string {

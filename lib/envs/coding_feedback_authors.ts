@@ -50,9 +50,10 @@ const RULES = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { authorsAuxPrompt } from "./coding_feedback_authors.ts";
- * authorsAuxPrompt({ task_id: "t", prompt: "def f(x):\n", test: "", entry_point: "f" })
- *   .startsWith("Create a helper function for this coding problem."); // true
+ * const prompt = authorsAuxPrompt({ task_id: "t", prompt: "def f(x):\n", test: "", entry_point: "f" });
+ * assert.ok(prompt.startsWith("Create a helper function for this coding problem."));
  * ```
  */
 export function authorsAuxPrompt(problem: HumanEvalProblem): string {
@@ -83,9 +84,10 @@ export function authorsAuxPrompt(problem: HumanEvalProblem): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { authorsSinglePrompt } from "./coding_feedback_authors.ts";
- * authorsSinglePrompt({ task_id: "t", prompt: "def f(x):\n", test: "", entry_point: "f" })
- *   .endsWith("def f(x):\n    # your function code here\n    return result\n"); // true
+ * const prompt = authorsSinglePrompt({ task_id: "t", prompt: "def f(x):\n", test: "", entry_point: "f" });
+ * assert.ok(prompt.endsWith("def f(x):\n    # your function code here\n    return result\n"));
  * ```
  */
 export function authorsSinglePrompt(problem: HumanEvalProblem): string {

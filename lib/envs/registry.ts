@@ -46,9 +46,9 @@ const CODING_KEYS = ["rewardVariant", "feedback", "prompts"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { codingEnvOptions } from "./registry.ts";
- * codingEnvOptions({ name: "coding", rewardVariant: "strict", sandboxUnsafe: true });
- * // { rewardVariant: "strict", unsafe: true }
+ * assert.deepEqual(codingEnvOptions({ name: "coding", rewardVariant: "strict", sandboxUnsafe: true }), { rewardVariant: "strict", unsafe: true });
  * ```
  */
 export function codingEnvOptions(spec: EnvSpec): CodingEnvOptions {
@@ -101,8 +101,9 @@ const DATA_FILE_NAMES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveDataPath } from "./registry.ts";
- * await resolveDataPath("tldr", "data/tldr"); // "data/tldr/posts.jsonl"
+ * assert.deepEqual(await resolveDataPath("tldr", "data/tldr"), "data/tldr/posts.jsonl");
  * ```
  */
 export async function resolveDataPath(name: string, path: string): Promise<string> {
@@ -162,9 +163,10 @@ async function readRows(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadEnvironment } from "./registry.ts";
  * const env = await loadEnvironment({ name: "tldr", maxRows: 10 });
- * env.rows.length; // 10
+ * assert.deepEqual(env.rows.length, 10);
  * env.evalRows!.length; // 10 (a seeded fifth of the 50 shipped posts)
  * ```
  */

@@ -45,9 +45,10 @@ export const AUTHORS_SPLITS: Readonly<Record<string, { train: string; eval: stri
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sliceIndices } from "./split.ts";
- * sliceIndices(":3", 10); // [0, 1, 2]
- * sliceIndices("-2:", 10); // [8, 9]
+ * assert.deepEqual(sliceIndices(":3", 10), [0, 1, 2]);
+ * assert.deepEqual(sliceIndices("-2:", 10), [8, 9]);
  * ```
  */
 export function sliceIndices(slice: string, n: number): number[] {
@@ -68,9 +69,10 @@ export function sliceIndices(slice: string, n: number): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seededSplit } from "./split.ts";
  * const s = seededSplit("toy", 36, 0.2);
- * [s.train.length, s.eval.length]; // [29, 7]
+ * assert.deepEqual([s.train.length, s.eval.length], [29, 7]);
  * ```
  */
 export function seededSplit(name: string, n: number, fraction: number): SplitIndices {
@@ -114,9 +116,10 @@ export interface SplitSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitRows } from "./split.ts";
- * splitRows("coding", Array.from({ length: 10 }, (_, i) => i), { evalSlice: ":2" });
- * // { train: [2, …, 9], eval: [0, 1] }
+ * const { train, eval: held } = splitRows("coding", Array.from({ length: 10 }, (_, i) => i), { evalSlice: ":2" });
+ * assert.deepEqual([train, held], [[2, 3, 4, 5, 6, 7, 8, 9], [0, 1]]);
  * ```
  */
 export function splitRows<E>(name: string, rows: E[], spec: SplitSpec = {}): {

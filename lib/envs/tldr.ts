@@ -62,8 +62,9 @@ export const TLDR_REWARD_CONFIG: WritingRewardConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tldrConcisePrompt } from "./tldr.ts";
- * tldrConcisePrompt({ prompt: "POST: my cat ...", completion: "" }).startsWith("Create a concise"); // true
+ * assert.deepEqual(tldrConcisePrompt({ prompt: "POST: my cat ...", completion: "" }).startsWith("Create a concise"), true);
  * ```
  */
 export function tldrConcisePrompt(row: TldrRow): string {
@@ -85,8 +86,9 @@ export function tldrSinglePrompt(row: TldrRow): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tldrReward } from "./tldr.ts";
- * tldrReward(["", "agent 1 said nothing"]).total; // 0
+ * assert.deepEqual(tldrReward(["", "agent 1 said nothing"]).total, 0);
  * ```
  */
 export function tldrReward(
@@ -102,10 +104,12 @@ export function tldrReward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tldrEnv } from "./tldr.ts";
  * import { loadTldrRows } from "./writing_data.ts";
  * const env = tldrEnv(await loadTldrRows());
- * env.formatters.map((f) => f(env.rows[0]).length);
+ * const lengths = env.formatters.map((f) => f(env.rows[0]).length);
+ * assert.ok(lengths.length === 2 && lengths.every((n) => n > 0)); // one prompt per agent
  * ```
  */
 export function tldrEnv(

@@ -22,7 +22,7 @@
  * @module
  */
 import type { Environment, RewardBreakdown } from "./types.ts";
-import { generateCorpus } from "../data/corpus_grammar.ts";
+import { TOY_VOCABULARY_TEXT } from "./toy_vocabulary.ts";
 
 /** One toy example: a topic phrase and its head noun. */
 export interface ToyRow {
@@ -99,9 +99,9 @@ export function plateau(
 
 let vocabulary: Set<string> | undefined;
 
-/** The words of the default model's corpus (`data/corpus/stories.txt`: regenerated once, seed 0, 1.5 MB). */
+/** The words of the default model's corpus (`data/corpus/stories.txt`; listed in `toy_vocabulary.ts`). */
 export function toyVocabulary(): Set<string> {
-  vocabulary ??= new Set(words(generateCorpus(0, 1_500_000)));
+  vocabulary ??= new Set(TOY_VOCABULARY_TEXT.split(" "));
   return vocabulary;
 }
 
@@ -111,9 +111,10 @@ export function toyVocabulary(): Set<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fluency } from "./toy.ts";
- * fluency("The girl found a feather."); // 1
- * fluency("b b b b"); // 0
+ * assert.deepEqual(fluency("The girl found a feather."), 1);
+ * assert.deepEqual(fluency("b b b b"), 0);
  * ```
  */
 export function fluency(text: string): number {
@@ -144,9 +145,10 @@ const mentions = (text: string, noun: string) =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toyReward } from "./toy.ts";
  * const r = toyReward(["The girl found a feather."], { topic: "a quiet girl", noun: "girl" });
- * // one agent silent: r.levels.ratio === 0
+ * assert.equal(r.levels.ratio, 0); // one agent silent
  * ```
  */
 export function toyReward(completions: string[], row: ToyRow): RewardBreakdown {

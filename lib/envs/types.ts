@@ -1,7 +1,8 @@
 /**
  * The shape of a cooperative environment: dataset rows, one prompt formatter per agent, a joint
  * reward, and an optional transition for multi-turn episodes. Environments are plain objects,
- * so a notebook can build or tweak one inline.
+ * so a notebook can build or tweak one inline; `defineEnvironment` (`define.ts`) builds one from
+ * rows, prompt functions and a reward function, with every problem of the definition reported.
  *
  * @module
  */

@@ -106,8 +106,9 @@ function nonEmpty<T>(rows: T[], file: string): T[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTldrJsonl } from "./writing_data.ts";
- * parseTldrJsonl('{"prompt": "POST: ...", "completion": "tl;dr"}', "mine.jsonl").length; // 1
+ * assert.deepEqual(parseTldrJsonl('{"prompt": "POST: ...", "completion": "tl;dr"}', "mine.jsonl").length, 1);
  * ```
  */
 export function parseTldrJsonl(text: string, file: string): TldrRow[] {
@@ -130,8 +131,9 @@ function tldrRows(records: Located[], file: string): TldrRow[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseArxivRows } from "./writing_data.ts";
- * parseArxivRows('[{"abstract_text": "We study ..."}]', "a.json"); // [{ abstract_text: "We study ..." }]
+ * assert.deepEqual(parseArxivRows('[{"abstract_text": "We study ..."}]', "a.json"), [{ abstract_text: "We study ..." }]);
  * ```
  */
 export function parseArxivRows(text: string, file: string): ArxivRow[] {
@@ -178,8 +180,10 @@ async function parquetRecords(path: string | URL): Promise<{ records: Located[];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadTldrRows } from "./writing_data.ts";
- * const rows = await loadTldrRows(); // rows.length === 50
+ * const rows = await loadTldrRows();
+ * assert.equal(rows.length, 50);
  * ```
  */
 export async function loadTldrRows(
@@ -198,8 +202,10 @@ export async function loadTldrRows(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadArxivRows } from "./writing_data.ts";
- * const rows = await loadArxivRows(); // rows.length === 30
+ * const rows = await loadArxivRows();
+ * assert.equal(rows.length, 30);
  * ```
  */
 export async function loadArxivRows(

@@ -107,10 +107,11 @@ export function lowercaseWords(text: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bandScore } from "./writing_measure.ts";
  * const band = { optimum: [1.6, 3.2], acceptable: [1.1, 5.0], weight: 1 } as const;
  * bandScore(1.35, band); // { reward: ≈0.5, pass: true } (midpoint of the lower ramp)
- * bandScore(6, band); // { reward: 0, pass: false }
+ * assert.deepEqual(bandScore(6, band), { reward: 0, pass: false });
  * ```
  */
 export function bandScore(x: number | null, band: RatioBand): BandScore {
@@ -154,9 +155,10 @@ function containsPhrase(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { transitionCategoriesIn } from "./writing_measure.ts";
  * import { TRANSITION_CATEGORIES } from "./writing_words.ts";
- * transitionCategoriesIn("However, it rained.", TRANSITION_CATEGORIES); // ["concession", "contrast"]
+ * assert.deepEqual(transitionCategoriesIn("However, it rained.", TRANSITION_CATEGORIES), ["concession", "contrast"]);
  * ```
  */
 export function transitionCategoriesIn(
@@ -195,9 +197,10 @@ export function vocabularyJaccard(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { measureWriting } from "./writing_measure.ts";
  * import { TLDR_REWARD_CONFIG } from "./tldr.ts";
- * measureWriting("short one", "a much longer one", TLDR_REWARD_CONFIG).lengthRatio; // 17 / 9
+ * assert.equal(measureWriting("short one", "a much longer one", TLDR_REWARD_CONFIG).lengthRatio, 17 / 9);
  * ```
  */
 export function measureWriting(

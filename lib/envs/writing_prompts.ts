@@ -109,9 +109,10 @@ export function authorsArxivSinglePrompt(abstract: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitParagraphs } from "./writing_prompts.ts";
- * splitParagraphs("Paragraph 1: a [PARAGRAPH_SPLIT] Paragraph 2: b"); // ["a", "b"]
- * splitParagraphs("abcdef"); // ["ab", "cdef"]
+ * assert.deepEqual(splitParagraphs("Paragraph 1: a [PARAGRAPH_SPLIT] Paragraph 2: b"), ["a", "b"]);
+ * assert.deepEqual(splitParagraphs("abcdef"), ["ab", "cdef"]);
  * ```
  */
 export function splitParagraphs(response: string): [string, string] {

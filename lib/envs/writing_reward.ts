@@ -87,9 +87,10 @@ export {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writingReward } from "./writing_reward.ts";
  * import { TLDR_REWARD_CONFIG } from "./tldr.ts";
- * writingReward("", "anything", TLDR_REWARD_CONFIG).total; // 0 (L1 gate: agent 1 silent)
+ * assert.equal(writingReward("", "anything", TLDR_REWARD_CONFIG).total, 0); // L1 gate: agent 1 silent
  * ```
  */
 export function writingReward(
@@ -147,9 +148,9 @@ export const WRITING_PAPER_MAXIMA: Readonly<WritingPaperMetrics & { total: numbe
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writingPaperMetrics } from "./writing_reward.ts";
- * writingPaperMetrics({ tokens: 0.5, lengthRatio: 1, uniqueWords: 0.5, transitions: 0.38, overlap: 0.6 });
- * // { structure: 2, coherence: 0.38, consistency: 0.6 }
+ * assert.deepEqual(writingPaperMetrics({ tokens: 0.5, lengthRatio: 1, uniqueWords: 0.5, transitions: 0.38, overlap: 0.6 }), { structure: 2, coherence: 0.38, consistency: 0.6 });
  * ```
  */
 export function writingPaperMetrics(
@@ -252,9 +253,10 @@ export function checkWritingConfig(config: WritingRewardConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { maxWritingReward } from "./writing_reward.ts";
  * import { TLDR_REWARD_CONFIG } from "./tldr.ts";
- * maxWritingReward(TLDR_REWARD_CONFIG); // 2.98
+ * assert.ok(Math.abs((maxWritingReward(TLDR_REWARD_CONFIG)) - 2.98) <= 0.01); // 2.98
  * ```
  */
 export function maxWritingReward(config: WritingRewardConfig): number {
@@ -292,9 +294,10 @@ function writingPair(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jointWritingReward } from "./writing_reward.ts";
  * import { TLDR_REWARD_CONFIG } from "./tldr.ts";
- * jointWritingReward(["", "agent 1 said nothing"], TLDR_REWARD_CONFIG).total; // 0
+ * assert.deepEqual(jointWritingReward(["", "agent 1 said nothing"], TLDR_REWARD_CONFIG).total, 0);
  * ```
  */
 export function jointWritingReward(

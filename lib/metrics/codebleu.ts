@@ -95,23 +95,25 @@ function normalizeInputs(
  * CodeBLEU of `predictions` against `references` (one string, or an array of alternative
  * strings, per prediction), with the reference implementation's definitions and equal weights.
  *
- * Synchronous: returns the scores themselves, not a Promise.
+ * Asynchronous only because the first call loads the tree-sitter parser ({@link pythonParser});
+ * the scoring itself is synchronous.
  *
  * @throws {UserError} when the lists differ in length, are empty, hold non-strings, `lang`
  * is not one of {@link CODEBLEU_LANGUAGES}, or the tree-sitter parser could not be loaded.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { codebleu } from "./codebleu.ts";
- * const s = codebleu(["def bar ( x ) :\n    return x"], ["def foo ( x ) :\n    return x"]);
- * s.codebleu; // ≈ 0.8566 (BLEU 0.7071, weighted 0.7194, syntax 1, data flow 1)
+ * const s = await codebleu(["def bar ( x ) :\n    return x"], ["def foo ( x ) :\n    return x"]);
+ * assert.ok(Math.abs(s.codebleu - 0.8566) < 1e-4); // BLEU 0.7071, weighted 0.7194, syntax 1, data flow 1
  * ```
  */
-export function codebleu(
+export async function codebleu(
   references: string[] | string[][],
   predictions: string[],
   lang = "python",
-): CodeBleuScores {
+): Promise<CodeBleuScores> {
   const refs = normalizeInputs(references, predictions, lang).map((group) => group.map(pyStrip));
   const hyps = predictions.map(pyStrip);
   const tokenizedRefs = refs.map((group) => group.map(splitWhitespace));
@@ -122,7 +124,7 @@ export function codebleu(
     tokenizedHyps,
     new Set(PYTHON_KEYWORDS),
   );
-  const parser = pythonParser();
+  const parser = await pythonParser();
   let [syntaxHits, syntaxTotal, flowHits, flowTotal] = [0, 0, 0, 0];
   for (const [candidate, reference] of strippedPairs(refs, hyps)) {
     const [sh, st] = syntaxMatchCounts(parser, candidate, reference);

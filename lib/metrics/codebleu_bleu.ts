@@ -29,8 +29,9 @@ const EDGE_SPACE = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, "g");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitWhitespace } from "./codebleu_bleu.ts";
- * splitWhitespace("def foo ( x ) :\n    return x"); // ["def","foo","(","x",")",":","return","x"]
+ * assert.deepEqual(splitWhitespace("def foo ( x ) :\n    return x"), ["def","foo","(","x",")",":","return","x"]);
  * ```
  */
 export function splitWhitespace(text: string): string[] {
@@ -103,8 +104,9 @@ function combineOrders(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { corpusBleu } from "./codebleu_bleu.ts";
- * corpusBleu([[["a", "b", "c", "d"]]], [["a", "b", "c", "d"]]); // 1
+ * assert.deepEqual(corpusBleu([[["a", "b", "c", "d"]]], [["a", "b", "c", "d"]]), 1);
  * ```
  */
 export function corpusBleu(
@@ -147,8 +149,9 @@ export function corpusBleu(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { weightedCorpusBleu } from "./codebleu_bleu.ts";
- * weightedCorpusBleu([[["def", "f", ":", "pass"]]], [["def", "f", ":", "pass"]], new Set(["def", "pass"])); // 1
+ * assert.deepEqual(weightedCorpusBleu([[["def", "f", ":", "pass"]]], [["def", "f", ":", "pass"]], new Set(["def", "pass"])), 1);
  * ```
  */
 export function weightedCorpusBleu(

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Parser } from "web-tree-sitter";
+import type { Parser } from "npm:web-tree-sitter@0.25.10";
 import { type DataFlowEntry, pythonDataFlow } from "./codebleu_dataflow.ts";
 import { withSyntaxTree } from "./treesitter.ts";
 
@@ -27,9 +27,9 @@ export interface NormalizedFlow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizeDataFlow } from "./codebleu_dataflow_match.ts";
- * normalizeDataFlow([{ name: "y", idx: 3, relation: "computedFrom", parents: ["x"], parentIdx: [1] }]);
- * // [{ variable: "var_1", relation: "computedFrom", parents: ["var_0"] }]
+ * assert.deepEqual(normalizeDataFlow([{ name: "y", idx: 3, relation: "computedFrom", parents: ["x"], parentIdx: [1] }]), [{ variable: "var_1", relation: "computedFrom", parents: ["var_0"] }]);
  * ```
  */
 export function normalizeDataFlow(
@@ -60,9 +60,10 @@ function sourceFlow(parser: Parser, code: string): NormalizedFlow[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonParser } from "./treesitter.ts";
  * import { dataFlowMatchCounts } from "./codebleu_dataflow_match.ts";
- * dataFlowMatchCounts(pythonParser(), "a = 1\nb = a", "x = 1\ny = x"); // [4, 4]
+ * assert.deepEqual(dataFlowMatchCounts(await pythonParser(), "a = 1\nb = a", "x = 1\ny = x"), [4, 4]);
  * ```
  */
 export function dataFlowMatchCounts(

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Parser } from "web-tree-sitter";
+import type { Parser } from "npm:web-tree-sitter@0.25.10";
 import { pyStrip } from "./codebleu_bleu.ts";
 import { type SyntaxNode, withSyntaxTree } from "./treesitter.ts";
 
@@ -289,9 +289,9 @@ function pythonTokens(source: string): PyToken[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeCommentsAndDocstrings } from "./codebleu_syntax.ts";
- * removeCommentsAndDocstrings('def f():\n    """doc"""\n    return 1  # one');
- * // "def f():\n    return 1  "
+ * assert.deepEqual(removeCommentsAndDocstrings('def f():\n    """doc"""\n    return 1  # one'), "def f():\n    return 1  ");
  * ```
  */
 export function removeCommentsAndDocstrings(source: string): string {
@@ -323,10 +323,10 @@ export function removeCommentsAndDocstrings(source: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonParser, withSyntaxTree } from "./treesitter.ts";
  * import { subtreeSexps } from "./codebleu_syntax.ts";
- * withSyntaxTree(pythonParser(), "pass", subtreeSexps);
- * // ["(module (pass_statement))", "(pass_statement)"]
+ * assert.deepEqual(withSyntaxTree(await pythonParser(), "pass", subtreeSexps), ["(module (pass_statement))", "(pass_statement)"]);
  * ```
  */
 export function subtreeSexps(root: SyntaxNode): string[] {
@@ -349,9 +349,9 @@ export function subtreeSexps(root: SyntaxNode): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strippedPairs } from "./codebleu_syntax.ts";
- * strippedPairs([["x = 1  # a", "y = 2"]], ["z = 3  # b"]);
- * // [["z = 3  ", "x = 1  "], ["z = 3  ", "y = 2"]]
+ * assert.deepEqual(strippedPairs([["x = 1  # a", "y = 2"]], ["z = 3  # b"]), [["z = 3  ", "x = 1  "], ["z = 3  ", "y = 2"]]);
  * ```
  */
 export function strippedPairs(
@@ -374,9 +374,10 @@ export function strippedPairs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonParser } from "./treesitter.ts";
  * import { syntaxMatchCounts } from "./codebleu_syntax.ts";
- * syntaxMatchCounts(pythonParser(), "def f(y): return y", "def g(x): return x + 1"); // [1, 6]
+ * assert.deepEqual(syntaxMatchCounts(await pythonParser(), "def f(y): return y", "def g(x): return x + 1"), [1, 6]);
  * ```
  */
 export function syntaxMatchCounts(

@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ngramCounts } from "./ngrams.ts";
- * ngramCounts(["a", "b", "a", "b"], 2); // Map { "a b" => 2, "b a" => 1 }
+ * assert.deepEqual(ngramCounts(["a", "b", "a", "b"], 2), new Map([["a b", 2], ["b a", 1]]));
  * ```
  */
 export function ngramCounts(

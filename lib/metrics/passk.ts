@@ -28,8 +28,9 @@ function checkInt(name: string, value: number, min: number, fn: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { passAtK } from "./passk.ts";
- * passAtK(10, 3, 1); // 0.3
+ * assert.ok(Math.abs((passAtK(10, 3, 1)) - 0.3) <= 0.1); // 0.3
  * passAtK(10, 3, 5); // 1 - C(7,5)/C(10,5) = 1 - 21/252 ≈ 0.9167
  * ```
  */
@@ -50,8 +51,9 @@ export function passAtK(n: number, c: number, k: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanPassAtK } from "./passk.ts";
- * meanPassAtK([{ n: 10, c: 3 }, { n: 10, c: 0 }], 1); // (0.3 + 0) / 2 = 0.15
+ * assert.ok(Math.abs(meanPassAtK([{ n: 10, c: 3 }, { n: 10, c: 0 }], 1) - 0.15) < 1e-12); // (0.3 + 0) / 2
  * ```
  */
 export function meanPassAtK(
@@ -80,9 +82,10 @@ function firstK<T>(xs: readonly T[], k: number, fn: string): readonly T[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { passOrNotAtK } from "./passk.ts";
- * passOrNotAtK([false, true, false], 1); // 0
- * passOrNotAtK([false, true, false], 2); // 1
+ * assert.deepEqual(passOrNotAtK([false, true, false], 1), 0);
+ * assert.deepEqual(passOrNotAtK([false, true, false], 2), 1);
  * ```
  */
 export function passOrNotAtK(passedAll: readonly boolean[], k: number): number {
@@ -94,8 +97,9 @@ export function passOrNotAtK(passedAll: readonly boolean[], k: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { accuracyAtK } from "./passk.ts";
- * accuracyAtK([0.25, 0.75, 1], 2); // 0.75
+ * assert.ok(Math.abs((accuracyAtK([0.25, 0.75, 1], 2)) - 0.75) <= 0.01); // 0.75
  * ```
  */
 export function accuracyAtK(fractions: readonly number[], k: number): number {

@@ -262,11 +262,12 @@ function step5(w: string, variant: PorterVariant): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { porterStem } from "./porter.ts";
- * porterStem("caresses"); // "caress"
- * porterStem("generalization"); // "gener"
- * porterStem("dies"); // "di"
- * porterStem("dies", "nltk"); // "die"
+ * assert.deepEqual(porterStem("caresses"), "caress");
+ * assert.deepEqual(porterStem("generalization"), "gener");
+ * assert.deepEqual(porterStem("dies"), "di");
+ * assert.deepEqual(porterStem("dies", "nltk"), "die");
  * ```
  */
 export function porterStem(

@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PYTHON_KEYWORDS } from "./python_keywords.ts";
- * PYTHON_KEYWORDS.includes("lambda"); // true
+ * assert.deepEqual(PYTHON_KEYWORDS.includes("lambda"), true);
  * ```
  */
 export const PYTHON_KEYWORDS: readonly string[] = Object.freeze([

@@ -45,9 +45,10 @@ const ZERO: RougeScore = { precision: 0, recall: 0, fmeasure: 0 };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rougeTokenize } from "./rouge.ts";
- * rougeTokenize("The cats' running-shoes!"); // ["the", "cats", "running", "shoes"]
- * rougeTokenize("The cats' running-shoes!", { useStemmer: true }); // ["the", "cat", "run", "shoe"]
+ * assert.deepEqual(rougeTokenize("The cats' running-shoes!"), ["the", "cats", "running", "shoes"]);
+ * assert.deepEqual(rougeTokenize("The cats' running-shoes!", { useStemmer: true }), ["the", "cat", "run", "shoe"]);
  * ```
  */
 export function rougeTokenize(
@@ -78,9 +79,10 @@ export function fMeasure(precision: number, recall: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rougeN } from "./rouge.ts";
- * rougeN("the cat sat", "the cat ran", 1); // { precision: 2/3, recall: 2/3, fmeasure: 2/3 }
- * rougeN("the cat sat", "the cat ran", 2); // { precision: 1/2, recall: 1/2, fmeasure: 1/2 }
+ * assert.ok(Math.abs(rougeN("the cat sat", "the cat ran", 1).fmeasure - 2 / 3) < 1e-12); // P = R = 2/3
+ * assert.deepEqual(rougeN("the cat sat", "the cat ran", 2), { precision: 0.5, recall: 0.5, fmeasure: 0.5 });
  * ```
  */
 export function rougeN(
@@ -131,8 +133,9 @@ function lcsTable(a: readonly string[], b: readonly string[]): Uint32Array[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lcsLength } from "./rouge.ts";
- * lcsLength(["a", "b", "c", "d"], ["a", "c", "b", "d"]); // 3
+ * assert.deepEqual(lcsLength(["a", "b", "c", "d"], ["a", "c", "b", "d"]), 3);
  * ```
  */
 export function lcsLength(a: readonly string[], b: readonly string[]): number {
@@ -144,9 +147,12 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rougeL } from "./rouge.ts";
  * // LCS of "a b c d e" and "a c e x" is "a c e" (3): P = 3/4, R = 3/5
- * rougeL("a b c d e", "a c e x"); // { precision: 0.75, recall: 0.6, fmeasure: 2/3 }
+ * const { precision, recall, fmeasure } = rougeL("a b c d e", "a c e x");
+ * assert.deepEqual([precision, recall], [0.75, 0.6]);
+ * assert.ok(Math.abs(fmeasure - 2 / 3) < 1e-12);
  * ```
  */
 export function rougeL(
@@ -196,8 +202,9 @@ function countTokens(sentences: readonly string[][]): Map<string, number> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rougeLsum } from "./rouge.ts";
- * rougeLsum("a b\nc d", "a b\nc d"); // { precision: 1, recall: 1, fmeasure: 1 }
+ * assert.deepEqual(rougeLsum("a b\nc d", "a b\nc d"), { precision: 1, recall: 1, fmeasure: 1 });
  * ```
  */
 export function rougeLsum(

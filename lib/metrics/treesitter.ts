@@ -1,15 +1,16 @@
 /**
  * The Python parser CodeBLEU's syntax and data-flow matches use: tree-sitter compiled to
  * WebAssembly (`web-tree-sitter`) with the `tree-sitter-python` grammar, both loaded from the
- * npm packages' files on disk (never from the network). Loading is asynchronous, so it is done
- * once by a top-level `await` when this module is first imported (about 0.1 s); afterwards
- * {@link pythonParser} and every parse are synchronous.
+ * npm packages' files on disk (never from the network). Nothing is loaded when this module is
+ * imported: the first {@link pythonParser} call loads the parser (asynchronous, about 0.1 s,
+ * needs read permission on `node_modules`); later calls return the same parser, and every
+ * parse is synchronous.
  *
  * @module
  */
 
 import { createRequire } from "node:module";
-import { Language, type Node, Parser } from "web-tree-sitter";
+import { Language, type Node, Parser } from "npm:web-tree-sitter@0.25.10";
 import { UserError } from "../util/errors.ts";
 
 /** A node of a tree-sitter syntax tree (re-exported type from `web-tree-sitter`). */
@@ -49,38 +50,38 @@ async function createPythonParser(): Promise<Parser> {
   return parser;
 }
 
-// Loaded once, when this module is first imported (top-level await), so that parsing, and
-// hence `codebleu`, is synchronous. A failure (npm packages missing, no read permission) does
-// not break the import of `mod.ts`: it is kept and thrown by the first `pythonParser()` call.
-const loaded: { parser: Parser } | { error: unknown } = await createPythonParser().then(
-  (parser) => ({ parser }),
-  (error) => ({ error }),
-);
+let loading: Promise<Parser> | undefined;
 
 /**
- * Returns the tree-sitter parser for Python, loaded once when this module was imported (the
- * WebAssembly runtime and grammar from `node_modules`, which needs read permission there).
+ * The tree-sitter parser for Python, loaded on the first call (the WebAssembly runtime and
+ * grammar from `node_modules`, which needs read permission there) and shared afterwards. A
+ * failed load is not cached: the next call tries again.
  *
- * @throws {UserError} when the parser could not be loaded (the cause names why).
+ * @throws {UserError} when the parser cannot be loaded (the cause names why).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonParser } from "./treesitter.ts";
- * const parser = pythonParser();
- * parser.parse("x = 1")?.rootNode.toString();
- * // "(module (expression_statement (assignment left: (identifier) right: (integer))))"
+ * const parser = await pythonParser();
+ * assert.equal(
+ *   parser.parse("x = 1")?.rootNode.toString(),
+ *   "(module (expression_statement (assignment left: (identifier) right: (integer))))",
+ * );
  * ```
  */
-export function pythonParser(): Parser {
-  if ("parser" in loaded) return loaded.parser;
-  const cause = loaded.error;
-  if (cause instanceof UserError) throw cause;
-  throw new UserError(
-    `lib/metrics/treesitter.ts: could not load the tree-sitter Python parser from node_modules ` +
-      `(${cause instanceof Error ? cause.message : String(cause)}); it needs read permission ` +
-      `there and the npm packages 'web-tree-sitter' and 'tree-sitter-python'`,
-    { cause },
-  );
+export function pythonParser(): Promise<Parser> {
+  loading ??= createPythonParser().catch((cause) => {
+    loading = undefined;
+    if (cause instanceof UserError) throw cause;
+    throw new UserError(
+      `lib/metrics/treesitter.ts: could not load the tree-sitter Python parser from ` +
+        `node_modules (${cause instanceof Error ? cause.message : String(cause)}); it needs ` +
+        `read permission there and the npm packages 'web-tree-sitter' and 'tree-sitter-python'`,
+      { cause },
+    );
+  });
+  return loading;
 }
 
 /**
@@ -91,8 +92,9 @@ export function pythonParser(): Parser {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonParser, withSyntaxTree } from "./treesitter.ts";
- * withSyntaxTree(pythonParser(), "x = 1", (root) => root.type); // "module"
+ * assert.equal(withSyntaxTree(await pythonParser(), "x = 1", (root) => root.type), "module");
  * ```
  */
 export function withSyntaxTree<T>(
@@ -157,11 +159,13 @@ function utf8Length(text: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pythonParser, referenceTokenText, tokenLeaves, withSyntaxTree } from "./treesitter.ts";
  * const code = 'é = 1; f(é)';
- * withSyntaxTree(pythonParser(), code, (root) =>
+ * const texts = withSyntaxTree(await pythonParser(), code, (root) =>
  *   tokenLeaves(root).map((t) => referenceTokenText([code], t)));
- * // ["é ", " ", ";", " ", "(", "é", ")", ""]  (the true tokens are é = 1 ; f ( é ))
+ * // (the true tokens are é = 1 ; f ( é ))
+ * assert.deepEqual(texts, ["é ", " ", ";", " ", "(", "é", ")", ""]);
  * ```
  */
 export function referenceTokenText(

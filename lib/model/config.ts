@@ -180,8 +180,12 @@ function parseGpt2(j: JsonObject, file: string): ModelConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTokenIds } from "./config.ts";
- * checkTokenIds({ eos_token_id: [2, 5000] }, 1024, "generation_config.json"); // throws
+ * assert.throws(
+ *   () => checkTokenIds({ eos_token_id: [2, 5000] }, 1024, "generation_config.json"),
+ *   /'eos_token_id' is 5000, outside the vocabulary/,
+ * );
  * ```
  */
 export function checkTokenIds(
@@ -223,10 +227,11 @@ export function checkSpecialTokens(cfg: ModelConfig, file: string): ModelConfig 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHfConfig } from "./config.ts";
  * const cfg = parseHfConfig({ model_type: "gpt2", vocab_size: 256, n_embd: 64, n_layer: 2,
  *   n_head: 4, n_positions: 128 }, "config.json");
- * cfg.intermediate; // 256
+ * assert.deepEqual(cfg.intermediate, 256);
  * ```
  */
 export function parseHfConfig(json: unknown, file: string): ModelConfig {
@@ -302,13 +307,3 @@ export function configToHf(
     ...common,
   };
 }
-
-export {
-  assertWeights,
-  checkWeights,
-  expectedParamShapes,
-  GPT2_PREFIX,
-  toGraphNames,
-  type WeightFile,
-  weightPrefix,
-} from "./weight_names.ts";

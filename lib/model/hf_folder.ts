@@ -217,9 +217,10 @@ export async function readShardIndex(dir: string): Promise<ShardIndex> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadHfWeights } from "./hf_folder.ts";
- * const tensors = await loadHfWeights("models/tiny");
- * console.log(Object.keys(tensors).length);
+ * const tensors = await loadHfWeights(new URL("../../data/default-model/", import.meta.url).pathname);
+ * assert.ok(Object.keys(tensors).length > 0);
  * ```
  */
 export async function loadHfWeights(dir: string): Promise<TensorMap> {
@@ -301,10 +302,13 @@ export function planShards(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { saveHfWeights } from "./hf_folder.ts";
- * await saveHfWeights("out/ckpt", {
+ * const dir = await Deno.makeTempDir(); // e.g. out/ckpt
+ * await saveHfWeights(dir, {
  *   "model.norm.weight": { dtype: "F32", shape: [2], data: new Float32Array([1, 1]) },
  * }, { maxShardBytes: 2_000_000_000 });
+ * assert.ok((await Deno.stat(`${dir}/model.safetensors`)).isFile); // one shard: no index file
  * ```
  */
 export async function saveHfWeights(

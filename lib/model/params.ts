@@ -5,11 +5,10 @@
  * @module
  */
 import type { TransformerConfig } from "./transformer.ts";
-import type { HostTensor } from "../engine/runtime.ts";
+import { isNormOrBias, type ParamStore } from "../engine/param_types.ts";
 import { makeRng, randNormal } from "../util/rng.ts";
 
-/** Host-side parameters by HF name. */
-export type ParamStore = Record<string, HostTensor>;
+export { isNormOrBias, type ParamStore } from "../engine/param_types.ts";
 
 /**
  * HF parameter names and shapes for a config (Linear weights `[out, in]`; GPT-2 Conv1D
@@ -64,11 +63,6 @@ export function paramShapes(cfg: TransformerConfig): Record<string, number[]> {
   return s;
 }
 
-/** Whether a parameter is a norm weight or a bias (no weight decay, initialized to 1 or 0). */
-export function isNormOrBias(name: string): boolean {
-  return name.endsWith(".bias") || /norm|ln_/.test(name);
-}
-
 /** Total number of parameters. */
 export function countParams(cfg: TransformerConfig): number {
   return Object.values(paramShapes(cfg)).reduce(
@@ -82,7 +76,7 @@ export function countParams(cfg: TransformerConfig): number {
  * projections scaled by 1/√(2·layers) as in GPT-2), norm weights 1, biases 0.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { initParams } from "./params.ts";
  * declare const cfg: import("./transformer.ts").TransformerConfig;
  * const params = initParams(cfg, { seed: 0 });

@@ -41,9 +41,9 @@ export const SUPPORTED_ROPE_TYPES = ["default", "linear", "llama3"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRopeScaling } from "./rope.ts";
- * parseRopeScaling({ rope_scaling: { rope_type: "linear", factor: 2 } }, "config.json");
- * // { type: "linear", factor: 2 }
+ * assert.deepEqual(parseRopeScaling({ rope_scaling: { rope_type: "linear", factor: 2 } }, "config.json"), { type: "linear", factor: 2 });
  * ```
  */
 export function parseRopeScaling(j: JsonObject, file: string): RopeScaling | undefined {
@@ -101,9 +101,10 @@ export function ropeScalingToHf(s: RopeScaling): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ropeInvFreq } from "./rope.ts";
- * ropeInvFreq(4, 10000); // [1, 0.01]
- * ropeInvFreq(4, 10000, { type: "linear", factor: 2 }); // [0.5, 0.005]
+ * assert.deepEqual(ropeInvFreq(4, 10000), [1, 0.01]);
+ * assert.deepEqual(ropeInvFreq(4, 10000, { type: "linear", factor: 2 }), [0.5, 0.005]);
  * ```
  */
 export function ropeInvFreq(headDim: number, theta: number, scaling?: RopeScaling): number[] {

@@ -303,9 +303,10 @@ export async function readSafetensorsHeader(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadSafetensors } from "./safetensors.ts";
- * const { tensors } = await loadSafetensors("model/model.safetensors");
- * console.log(tensors["model.norm.weight"].shape);
+ * const { tensors } = await loadSafetensors(new URL("../../data/default-model/model.safetensors", import.meta.url).pathname);
+ * assert.ok(Object.keys(tensors).length > 0);
  * ```
  */
 export async function loadSafetensors(

@@ -159,10 +159,14 @@ export async function writeFileAtomic(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { saveSafetensors } from "./safetensors_write.ts";
- * await saveSafetensors("out/model.safetensors", {
+ * import { loadSafetensors } from "./safetensors.ts";
+ * const path = `${await Deno.makeTempDir()}/model.safetensors`; // e.g. out/model.safetensors
+ * await saveSafetensors(path, {
  *   "model.norm.weight": { dtype: "BF16", shape: [4], data: new Float32Array([1, 1, 1, 1]) },
  * }, { format: "pt" });
+ * assert.deepEqual((await loadSafetensors(path)).tensors["model.norm.weight"].shape, [4]);
  * ```
  */
 export async function saveSafetensors(

@@ -58,8 +58,8 @@ export interface TransformerConfig {
   tieEmbeddings: boolean;
 }
 
-/** Symbolic parameters by Hugging Face name. */
-export type Params = Record<string, Tensor>;
+export type { Params } from "../engine/param_types.ts";
+import type { Params } from "../engine/param_types.ts";
 
 /** Cached keys/values of one layer: `[B, kvHeads, S, headDim]` each. */
 export interface LayerCache {
@@ -81,17 +81,26 @@ export interface ForwardInputs {
   past?: LayerCache[];
   /** Compute logits for the last position only (`[B, V]`), as decoding needs. */
   lastOnly?: boolean;
+  /**
+   * Flat indices `[K]` (int64) into the `B·T` positions: compute the final norm and logits
+   * for those positions only (`[K, V]`), e.g. the completion tokens of a policy update —
+   * the hidden states of the other positions are never projected onto the vocabulary.
+   */
+  select?: Tensor;
 }
 
 /** Output of {@link transformerForward}. */
 export interface ForwardOutput {
-  /** `[B, T, V]` logits. */
+  /** `[B, T, V]` logits (`[B, V]` with `lastOnly`, `[K, V]` with `select`). */
   logits: Tensor;
   /** Keys/values of the whole sequence (past + new) per layer, `[B, kvHeads, S, D]`. */
   present: LayerCache[];
   /** Keys/values of the new tokens only per layer, `[B, kvHeads, T, D]`. */
   fresh: LayerCache[];
-  /** Final normalized hidden states `[B, T, H]` (`[B, H]` with `lastOnly`), before the LM head. */
+  /**
+   * Final normalized hidden states `[B, T, H]` (`[B, H]` with `lastOnly`, `[K, H]` with
+   * `select`), before the LM head.
+   */
   hidden: Tensor;
 }
 
@@ -245,7 +254,7 @@ function gpt2Layer(
  * The forward pass: token ids → logits (and the K/V cache of every layer).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { input, newGraph } from "../engine/graph.ts";
  * import { paramShapes } from "./params.ts";
  * import { transformerForward, type TransformerConfig } from "./transformer.ts";
@@ -279,6 +288,7 @@ export function transformerForward(
     fresh.push(r.fresh);
   }
   if (inp.lastOnly) x = gather(x, scalar(x.graph, -1, "int64"), 1); // [B, H]
+  else if (inp.select) x = gather(reshape(x, [-1, cfg.hidden]), inp.select); // [K, H]
   x = gpt2
     ? layerNorm(
       x,

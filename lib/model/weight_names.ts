@@ -21,11 +21,13 @@ export const GPT2_PREFIX = "transformer.";
  *
  * @example
  * ```ts
- * import { expectedParamShapes, parseHfConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * import { parseHfConfig } from "./config.ts";
+ * import { expectedParamShapes } from "./weight_names.ts";
  * const cfg = parseHfConfig({ model_type: "gpt2", vocab_size: 256, n_embd: 64, n_layer: 1,
  *   n_head: 4, n_positions: 128 }, "config.json");
- * expectedParamShapes(cfg)["h.0.attn.c_attn.weight"]; // [64, 192]
- * expectedParamShapes(cfg, "transformer.")["transformer.wte.weight"]; // [256, 64]
+ * assert.deepEqual(expectedParamShapes(cfg)["h.0.attn.c_attn.weight"], [64, 192]);
+ * assert.deepEqual(expectedParamShapes(cfg, "transformer.")["transformer.wte.weight"], [256, 64]);
  * ```
  */
 export function expectedParamShapes(

@@ -151,9 +151,10 @@ function specialSplitter(specials: Iterable<string>): RegExp | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { byteBpeTokenizer } from "./byte_tokenizer.ts";
  * const tok = byteBpeTokenizer({ specialTokens: ["<|endoftext|>"], merges: [[104, 105]] });
- * tok.encode("hi!"); // [257, 33]
+ * assert.deepEqual(tok.encode("hi!"), [257, 33]);
  * ```
  */
 export function byteBpeTokenizer(spec: ByteBpeSpec): Tokenizer {

@@ -70,10 +70,11 @@ export function filterThreshold(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chooseToken } from "./choose.ts";
  * import { makeRng } from "../util/rng.ts";
  * const { token } = chooseToken(new Float32Array([0, 5, 1]), { temperature: 0 }, makeRng(1));
- * // token === 1 (greedy)
+ * assert.equal(token, 1); // greedy
  * ```
  */
 export function chooseToken(

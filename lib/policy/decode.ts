@@ -151,3 +151,39 @@ export async function decodeStep(
   cache.length = p + t;
   return out.logits.data as Float32Array;
 }
+
+/**
+ * A cache of `src.batch · copies` rows whose row `r·copies + c` is a copy of `src`'s row `r`
+ * (the prompt-major layout of a group), with capacity `maxLen` ≥ `src.length`: one prefill per
+ * prompt serves its G samples.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKvCache, tileKvCache } from "./decode.ts";
+ * declare const cfg: import("../model/transformer.ts").TransformerConfig;
+ * const one = createKvCache(cfg, 1, 8); // … prefilled with one prompt's 8 tokens
+ * const group = tileKvCache(cfg, one, 4, 40); // 4 rows, 8 positions filled, room for 40
+ * ```
+ */
+export function tileKvCache(
+  cfg: TransformerConfig,
+  src: KvCache,
+  copies: number,
+  maxLen: number,
+): KvCache {
+  const out = createKvCache(cfg, src.batch * copies, maxLen);
+  const w = cfg.kvHeads * cfg.headDim, rowIn = src.batch * w, rowOut = rowIn * copies;
+  out.layers.forEach((l, i) => {
+    const from = src.layers[i];
+    for (const k of ["key", "value"] as const) {
+      for (let t = 0; t < src.length; t++) {
+        for (let r = 0; r < src.batch; r++) {
+          const row = from[k].subarray(t * rowIn + r * w, t * rowIn + (r + 1) * w);
+          for (let c = 0; c < copies; c++) l[k].set(row, t * rowOut + (r * copies + c) * w);
+        }
+      }
+    }
+  });
+  out.length = src.length;
+  return out;
+}

@@ -16,14 +16,12 @@ import {
   writeHfConfig,
 } from "../model/hf_folder.ts";
 import {
-  assertWeights,
   checkSpecialTokens,
   checkTokenIds,
   type ModelConfig,
   parseHfConfig,
-  toGraphNames,
-  weightPrefix,
 } from "../model/config.ts";
+import { assertWeights, toGraphNames, weightPrefix } from "../model/weight_names.ts";
 import { asJsonObject, type JsonObject } from "../model/json_fields.ts";
 import type { NamedTensor, SafetensorsDtype, TensorMap } from "../model/safetensors.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
@@ -67,8 +65,10 @@ export type StoredPolicy = Policy & { storage: StorageInfo };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadPolicy } from "./load.ts";
- * const policy = await loadPolicy("data/default-model");
+ * const policy = await loadPolicy(new URL("../../data/default-model/", import.meta.url).pathname);
+ * assert.equal(policy.cfg.vocabSize, policy.tokenizer.vocabSize);
  * ```
  */
 export async function loadPolicy(
@@ -139,9 +139,13 @@ export async function loadPolicy(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertFiniteWeights } from "./load.ts";
- * assertFiniteWeights({ w: { dtype: "F32", shape: [2], data: new Float32Array([1, NaN]) } },
- *   "model.safetensors"); // throws: "model.safetensors: tensor 'w' has 1 non-finite value …"
+ * const weights = { w: { dtype: "F32" as const, shape: [2], data: new Float32Array([1, NaN]) } };
+ * assert.throws(
+ *   () => assertFiniteWeights(weights, "model.safetensors"),
+ *   /model\.safetensors: tensor 'w' has 1 non-finite value/,
+ * );
  * ```
  */
 export function assertFiniteWeights(

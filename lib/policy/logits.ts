@@ -32,7 +32,7 @@ const sessions = new Map<string, Promise<Session>>();
  * Logits `[B, T, V]` (row-major) of equal-length sequences at positions 0…T−1.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { computeLogits } from "./logits.ts";
  * declare const policy: import("./policy.ts").Policy;
  * const logits = await computeLogits(policy, [[1, 2, 3]]); // 3 × vocabSize values

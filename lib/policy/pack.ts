@@ -44,9 +44,12 @@ export function bucketLength(n: number, bucket = 16): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSequences } from "./pack.ts";
  * const b = packSequences([{ promptIds: [5, 6], ids: [7, 8] }], { seqLen: 4 });
- * // ids [5,6,7,8], targets [6,7,8,pad], mask [0,1,1,0]
+ * assert.deepEqual([...b.ids], [5n, 6n, 7n, 8n]);
+ * assert.deepEqual([...b.targets].slice(0, 3), [6n, 7n, 8n]); // then padding
+ * assert.deepEqual([...b.mask], [0, 1, 1, 0]); // the completion tokens 7, 8 are predicted
  * ```
  */
 export function packSequences(

@@ -7,7 +7,7 @@
  * @module
  */
 import { type ChooseOptions, chooseToken } from "./choose.ts";
-import { createKvCache, decodeSession, decodeStep } from "./decode.ts";
+import { createKvCache, decodeSession, decodeStep, tileKvCache } from "./decode.ts";
 import type { Policy } from "./policy.ts";
 import { makeRng, type Rng } from "../util/rng.ts";
 import { UserError } from "../util/errors.ts";
@@ -36,6 +36,11 @@ export interface SampleOptions extends ChooseOptions {
   rng?: Rng;
   /** Render text prompts with the tokenizer's chat template when it has one (default true). */
   chatTemplate?: boolean;
+  /**
+   * Prefill each prompt once and copy its K/V cache to its G rows (default true); false runs
+   * the prefill on all `prompts × G` rows (the same tokens, G times the prefill work).
+   */
+  sharedPrefill?: boolean;
 }
 
 /**
@@ -61,7 +66,7 @@ function positionsField(cfg: { arch: string }): string {
  * positions (checked once when training starts; each prompt is checked when sampled).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { checkCompletionBudget } from "./sample.ts";
  * declare const policy: import("./policy.ts").Policy; // 512 positions
  * checkCompletionBudget(policy, 4096, "data/default-model"); // throws
@@ -125,7 +130,7 @@ function stepBias(pads: number[], total: number): Float32Array {
  * 1, no top-k/top-p, 64 new tokens). Explicit options always win.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { samplingDefaults } from "./sample.ts";
  * declare const policy: import("./policy.ts").Policy; // generation: { temperature: 0.7 }
  * samplingDefaults(policy, { topK: 5 }); // { topK: 5, temperature: 0.7, … }
@@ -182,7 +187,6 @@ export async function sampleTokens(
   const rng = opts.rng ?? makeRng(`sample/${opts.seed ?? 0}`);
   const pads = rows.map((r) => tp - r.ids.length);
   const session = await decodeSession(cfg, policy.ep);
-  const cache = createKvCache(cfg, b, tp + maxNew);
   const ids = new BigInt64Array(b * tp), positions = new BigInt64Array(b * tp);
   rows.forEach((r, i) => {
     for (let t = 0; t < tp; t++) {
@@ -191,12 +195,36 @@ export async function sampleTokens(
       positions[i * tp + t] = BigInt(Math.max(0, k));
     }
   });
-  let logits = await decodeStep(session, cfg, params, cache, {
-    ids,
-    positions,
-    bias: prefillBias(pads, tp),
-    tokens: tp,
-  });
+  let cache, logits: Float32Array;
+  if (opts.sharedPrefill === false || g === 1) {
+    cache = createKvCache(cfg, b, tp + maxNew);
+    logits = await decodeStep(session, cfg, params, cache, {
+      ids,
+      positions,
+      bias: prefillBias(pads, tp),
+      tokens: tp,
+    });
+  } else {
+    // one prefill row per prompt (rows p·G … p·G+G−1 share it), then copies of its K/V rows
+    const first = (a: BigInt64Array) => {
+      const o = new BigInt64Array(prompts.length * tp);
+      prompts.forEach((_, pi) => o.set(a.subarray(pi * g * tp, (pi * g + 1) * tp), pi * tp));
+      return o;
+    };
+    const one = createKvCache(cfg, prompts.length, tp);
+    const lp = await decodeStep(session, cfg, params, one, {
+      ids: first(ids),
+      positions: first(positions),
+      bias: prefillBias(prompts.map((_, pi) => pads[pi * g]), tp),
+      tokens: tp,
+    });
+    cache = tileKvCache(cfg, one, g, tp + maxNew);
+    const v = cfg.vocabSize;
+    logits = new Float32Array(b * v);
+    for (let i = 0; i < b; i++) {
+      logits.set(lp.subarray(Math.floor(i / g) * v, (Math.floor(i / g) + 1) * v), i * v);
+    }
+  }
   const out: Completion[] = rows.map((r) => ({
     prompt: r.pi,
     sample: r.s,
@@ -283,7 +311,7 @@ export async function sampleTokens(
  * samples a group of completions for each.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { sampleTexts } from "./sample.ts";
  * declare const policy: import("./policy.ts").Policy;
  * const group = await sampleTexts(policy, ["Once upon a time"], {

@@ -11,10 +11,11 @@ import {
   openSession,
   runtimeKey,
   type Session,
+  SessionCache,
 } from "../engine/runtime.ts";
-import { type Params, type TransformerConfig } from "../model/transformer.ts";
+import type { Params, TransformerConfig } from "../model/transformer.ts";
 import { paramShapes } from "../model/params.ts";
-import { policyLossGraph } from "../rl/loss_graph.ts";
+import { policyLossGraph } from "./loss_graph.ts";
 import { packSequences, type PromptCompletion } from "./pack.ts";
 import type { Policy } from "./policy.ts";
 
@@ -33,7 +34,7 @@ export function buildScoreGraph(
   return toOnnx(g, { outputs: { logp } });
 }
 
-const sessions = new Map<string, Promise<Session>>();
+const sessions = new SessionCache<Session>((s) => s);
 
 function scoreSession(
   cfg: TransformerConfig,
@@ -56,7 +57,7 @@ function scoreSession(
  * tokens.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { scoreCompletions } from "./score.ts";
  * declare const policy: import("./policy.ts").Policy;
  * const [lp] = await scoreCompletions(policy, [{ promptIds: [1, 2], ids: [3, 4] }]);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { AutoTokenizer, env } from "@huggingface/transformers";
+import { AutoTokenizer, env } from "npm:@huggingface/transformers@4.3.1";
 import { UserError } from "../util/errors.ts";
 import type { Activation, Arch, ModelConfig, TransformerConfig } from "../model/config.ts";
 import { readGenerationConfig } from "../model/hf_folder.ts";
@@ -92,9 +92,10 @@ async function requireFile(path: string, dir: string): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadTokenizer } from "./tokenizer.ts";
- * const tok = await loadTokenizer("models/tiny");
- * tok.decode(tok.encode("hello")); // "hello"
+ * const tok = await loadTokenizer(new URL("../../data/default-model/", import.meta.url).pathname);
+ * assert.deepEqual(tok.decode(tok.encode("hello")), "hello");
  * ```
  */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {

@@ -17,8 +17,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { groupAdvantages } from "./advantages.ts";
- * groupAdvantages([1, 2, 3, 6], { baseline: "mean", normalize: false }); // [-2, -1, 0, 3]
+ * assert.deepEqual(groupAdvantages([1, 2, 3, 6], { baseline: "mean", normalize: false }), [-2, -1, 0, 3]);
  * ```
  *
  * @module
@@ -50,9 +51,10 @@ const BASELINES: readonly Baseline[] = ["mean", "rloo", "max", "none"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { groupAdvantages } from "./advantages.ts";
- * groupAdvantages([1, 2, 3, 6], { baseline: "max", normalize: false }); // [-5, -4, -3, 0]
- * groupAdvantages([1, 1, 1], { baseline: "none", normalize: true }); // [0, 0, 0]
+ * assert.deepEqual(groupAdvantages([1, 2, 3, 6], { baseline: "max", normalize: false }), [-5, -4, -3, 0]);
+ * assert.deepEqual(groupAdvantages([1, 1, 1], { baseline: "none", normalize: true }), [0, 0, 0]);
  * ```
  */
 export function groupAdvantages(

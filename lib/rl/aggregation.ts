@@ -34,9 +34,10 @@ export const AGGREGATIONS: readonly Aggregation[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tokenWeights } from "./aggregation.ts";
  * // two sequences of 2 and 1 completion tokens, T = 2
- * tokenWeights(new Float32Array([1, 1, 1, 0]), 2, 2, "grpo"); // [0.25, 0.25, 0.5, 0]
+ * assert.deepEqual([...tokenWeights(new Float32Array([1, 1, 1, 0]), 2, 2, "grpo")], [0.25, 0.25, 0.5, 0]);
  * ```
  */
 export function tokenWeights(

@@ -126,14 +126,17 @@ async function syncFolder(path: string): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { saveCheckpoint } from "./checkpoint.ts";
  * import { initTrainState } from "../engine/optim_step.ts";
  * import { makeRng } from "../util/rng.ts";
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>/checkpoints
  * const params = { w: { data: new Float32Array([1, 2]), dims: [2] } };
- * const path = await saveCheckpoint("runs/demo/checkpoints", {
+ * const path = await saveCheckpoint(dir, {
  *   step: 10, agents: [initTrainState(params)], rng: { data: makeRng(0).state() },
  *   data: { order: [2, 0, 1], cursor: 1 }, config: { steps: 100 },
- * }); // "runs/demo/checkpoints/step-000010"
+ * });
+ * assert.equal(path, `${dir}/step-000010`);
  * ```
  */
 export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<string> {
@@ -197,8 +200,15 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint): Promise<str
  *
  * @example
  * ```ts
- * import { listCheckpoints } from "./checkpoint.ts";
- * for (const c of await listCheckpoints("runs/demo/checkpoints")) console.log(c.step, c.path);
+ * import { listCheckpoints, saveCheckpoint } from "./checkpoint.ts";
+ * import assert from "node:assert/strict";
+ * import { initTrainState } from "../engine/optim_step.ts";
+ * import { makeRng } from "../util/rng.ts";
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>/checkpoints
+ * const agents = [initTrainState({ w: { data: new Float32Array([1, 2]), dims: [2] } })];
+ * const rng = { data: makeRng(0).state() }, data = { order: [1, 0], cursor: 1 };
+ * for (const step of [2, 4, 6]) await saveCheckpoint(dir, { step, agents, rng, data, config: {} });
+ * assert.deepEqual((await listCheckpoints(dir)).map((c) => c.step), [2, 4, 6]);
  * ```
  */
 export async function listCheckpoints(dir: string): Promise<CheckpointEntry[]> {
@@ -226,9 +236,16 @@ export async function listCheckpoints(dir: string): Promise<CheckpointEntry[]> {
  *
  * @example
  * ```ts
- * import { latestCheckpoint, loadCheckpoint } from "./checkpoint.ts";
- * const path = await latestCheckpoint("runs/demo/checkpoints");
- * if (path) console.log((await loadCheckpoint(path)).step);
+ * import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * import assert from "node:assert/strict";
+ * import { initTrainState } from "../engine/optim_step.ts";
+ * import { makeRng } from "../util/rng.ts";
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>/checkpoints
+ * const agents = [initTrainState({ w: { data: new Float32Array([1, 2]), dims: [2] } })];
+ * const rng = { data: makeRng(0).state() }, data = { order: [1, 0], cursor: 1 };
+ * for (const step of [2, 4, 6]) await saveCheckpoint(dir, { step, agents, rng, data, config: {} });
+ * const path = await latestCheckpoint(dir);
+ * assert.equal((await loadCheckpoint(path!)).step, 6);
  * ```
  */
 export async function latestCheckpoint(dir: string): Promise<string | undefined> {
@@ -269,10 +286,17 @@ function stateFromTensors(tensors: TensorMap, step: number, file: string): Train
  *
  * @example
  * ```ts
- * import { loadCheckpoint } from "./checkpoint.ts";
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * import assert from "node:assert/strict";
+ * import { initTrainState } from "../engine/optim_step.ts";
  * import { makeRng } from "../util/rng.ts";
- * const ckpt = await loadCheckpoint("runs/demo/checkpoints/step-000010");
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>/checkpoints
+ * const agents = [initTrainState({ w: { data: new Float32Array([1, 2]), dims: [2] } })];
+ * const rng = { data: makeRng(0).state() }, data = { order: [1, 0], cursor: 1 };
+ * for (const step of [2, 4, 6]) await saveCheckpoint(dir, { step, agents, rng, data, config: {} });
+ * const ckpt = await loadCheckpoint(`${dir}/step-000004`);
  * const dataRng = makeRng(0, ckpt.rng.data); // continues where the saved stream stopped
+ * assert.equal(dataRng.next(), makeRng(0).next());
  * ```
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
@@ -328,8 +352,16 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
  *
  * @example
  * ```ts
- * import { pruneCheckpoints } from "./checkpoint.ts";
- * await pruneCheckpoints("runs/demo/checkpoints", 2); // keeps the two newest
+ * import { listCheckpoints, pruneCheckpoints, saveCheckpoint } from "./checkpoint.ts";
+ * import assert from "node:assert/strict";
+ * import { initTrainState } from "../engine/optim_step.ts";
+ * import { makeRng } from "../util/rng.ts";
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>/checkpoints
+ * const agents = [initTrainState({ w: { data: new Float32Array([1, 2]), dims: [2] } })];
+ * const rng = { data: makeRng(0).state() }, data = { order: [1, 0], cursor: 1 };
+ * for (const step of [2, 4, 6]) await saveCheckpoint(dir, { step, agents, rng, data, config: {} });
+ * await pruneCheckpoints(dir, 2); // keeps the two newest
+ * assert.deepEqual((await listCheckpoints(dir)).map((c) => c.step), [4, 6]);
  * ```
  */
 export async function pruneCheckpoints(dir: string, keep: number): Promise<string[]> {

@@ -1,7 +1,9 @@
 /**
- * From one example to trainable samples, for MAGRPO and its baselines. Each collector runs
- * the rollout, shapes the rewards, computes returns and advantages, and returns per-agent
- * samples `(completion, advantage)` plus what to log:
+ * From one example to trainable samples, for MAGRPO and its baselines, in three stages that
+ * `magrpoStep` calls in order: a rollout whose rewards are shaped ({@link rolloutShaped},
+ * {@link rolloutIndependent}, {@link rolloutSingle}), the returns (`treeReturns`), and each
+ * algorithm's advantages, which turn the tree into per-agent samples `(completion, advantage)`
+ * plus what to log:
  *
  * - `magrpo`: joint rewards, group-relative advantages shared by all agents (aligned), or per
  *   agent from the joint returns its completion takes part in (cross); multi-turn trees.
@@ -9,20 +11,31 @@
  * - `grpo_single`: one policy writes every part, split by a separator; joint reward per sample.
  * - `critic`: a learned centralized V(all prompts): `A = r + γ·V(next) − V(current)`.
  *
+ * `collectMagrpo`, `collectIndependent` and `collectSingle` chain the three (`collectCritic`, in
+ * `critic.ts`, for the critic).
+ *
  * @module
  */
 import type { AgentHistory, Environment, RewardBreakdown } from "../envs/types.ts";
 import type { Policy } from "../policy/policy.ts";
 import type { Rng } from "../util/rng.ts";
-import type { ParamStore } from "../model/params.ts";
 import { type RolloutNode, rolloutNode, rolloutTree } from "./rollout.ts";
 import { type AdvantageOptions, groupAdvantages } from "./advantages.ts";
 import { crossAgentReturns, flattenTree, treeAdvantages, treeReturns } from "./returns.ts";
 import { evaluateAgentRewards } from "./rewards.ts";
 import type { AgentSample } from "./update.ts";
-import type { Critic } from "./critic.ts";
 import type { SampleOptions } from "../policy/sample.ts";
 import { UserError } from "../util/errors.ts";
+export type {
+  AdvantageOptions,
+  AgentSample,
+  Environment,
+  Policy,
+  RewardBreakdown,
+  Rng,
+  RolloutNode,
+  SampleOptions,
+};
 
 /** Separator between the parts a single agent writes (single-agent GRPO). */
 export const PART_SEPARATOR = "|||";
@@ -99,14 +112,17 @@ function turnMeans(
   return sums.map((s, t) => s / counts[t]);
 }
 
-/** MAGRPO: shared group-relative advantages of the joint returns. */
-export async function collectMagrpo<E>(
+/**
+ * Stage 1 (MAGRPO, critic): the rollout tree of one example (G joint actions per node, more
+ * turns through `env.transition`, early termination), each node's rewards shaped by `s.shape`.
+ */
+export async function rolloutShaped<E>(
   env: Environment<E>,
   example: E,
   policies: Policy[],
   s: CollectSettings,
   rng: Rng,
-): Promise<Collected> {
+): Promise<RolloutNode> {
   const tree = await rolloutTree(env, example, policies, {
     turns: s.turns,
     groupSize: s.groupSize,
@@ -117,21 +133,30 @@ export async function collectMagrpo<E>(
     earlyStopShape: s.earlyStopOn === "raw" ? undefined : s.shape,
   });
   shapeTree(tree, s.shape);
-  treeReturns(tree, s.gamma);
+  return tree;
+}
+
+/**
+ * Stage 3 (MAGRPO): group-relative advantages of the joint returns (run `treeReturns` first):
+ * per node, shared by the agents (aligned; one update group per node, children first), or per
+ * agent from the joint returns its completions take part in (cross).
+ */
+export function magrpoAdvantages(tree: RolloutNode, s: CollectSettings): Collected {
+  const agents = tree.completions.length;
   const flat = flattenTree(tree) as unknown as { node: RolloutNode; turn: number }[];
-  const samples: AgentSample[][] = policies.map(() => []);
+  const samples: AgentSample[][] = Array.from({ length: agents }, () => []);
   const advantages: number[] = [];
   let groups: AgentSample[][][] | undefined;
   if (s.jointMode === "cross") {
     const sizes = tree.completions.map((c) => c.length);
-    policies.forEach((_, i) => {
+    for (let i = 0; i < agents; i++) {
       const adv = groupAdvantages(
         crossAgentReturns(tree.returns!, sizes, i, s.crossAggregate),
         s.advantage,
       );
       tree.completions[i].forEach((c, k) => samples[i].push({ completion: c, advantage: adv[k] }));
       advantages.push(...adv);
-    });
+    }
   } else {
     treeAdvantages(tree, s.advantage);
     for (const { node } of flat) {
@@ -143,7 +168,7 @@ export async function collectMagrpo<E>(
       });
     }
     groups = postOrder(tree).map((node) =>
-      policies.map((_, i) =>
+      node.completions.map((_, i) =>
         node.joint.map((j, g) => ({
           completion: node.completions[i][j[i]],
           advantage: node.advantages![g],
@@ -162,6 +187,19 @@ export async function collectMagrpo<E>(
     groups,
     turnTexts: firstPath(tree),
   };
+}
+
+/** MAGRPO: shared group-relative advantages of the joint returns (the three stages). */
+export async function collectMagrpo<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+): Promise<Collected> {
+  const tree = await rolloutShaped(env, example, policies, s, rng);
+  treeReturns(tree, s.gamma);
+  return magrpoAdvantages(tree, s);
 }
 
 /** The texts of joint action 0 at each turn, following child 0. */
@@ -184,14 +222,14 @@ export function postOrder(node: RolloutNode): RolloutNode[] {
   return out;
 }
 
-/** Independent learners: each agent's own reward and own group baseline (single turn). */
-export async function collectIndependent<E>(
+/** Stage 1 (independent learners): one node (single turn, aligned), its rewards shaped. */
+export async function rolloutIndependent<E>(
   env: Environment<E>,
   example: E,
   policies: Policy[],
   s: CollectSettings,
   rng: Rng,
-): Promise<Collected> {
+): Promise<RolloutNode> {
   if (!env.agentReward) {
     throw new UserError(
       `algorithm 'independent' needs per-agent rewards; environment '${env.name}' has no agentReward`,
@@ -201,10 +239,23 @@ export async function collectIndependent<E>(
   const prompts = env.formatters.map((f) => f(example));
   const node = await rolloutNode(env, example, policies, prompts, { ...s, mode: "aligned", rng });
   shapeTree(node, s.shape);
+  return node;
+}
+
+/**
+ * Stage 3 (independent learners): each agent's own reward (`env.agentReward`, shaped) with its
+ * own group baseline; the joint rewards are logged only.
+ */
+export async function independentAdvantages<E>(
+  env: Environment<E>,
+  example: E,
+  node: RolloutNode,
+  s: CollectSettings,
+): Promise<Collected> {
   const samples: AgentSample[][] = [], advantages: number[] = [];
-  for (let i = 0; i < policies.length; i++) {
+  for (let i = 0; i < node.completions.length; i++) {
     const texts = node.completions[i].map((c) => c.text);
-    const own = await evaluateAgentRewards(env.agentReward, i, texts, example);
+    const own = await evaluateAgentRewards(env.agentReward!, i, texts, example);
     const adv = groupAdvantages(own.map(s.shape), s.advantage);
     samples.push(node.completions[i].map((c, k) => ({ completion: c, advantage: adv[k] })));
     advantages.push(...adv);
@@ -217,6 +268,19 @@ export async function collectIndependent<E>(
     advantages,
     tree: node,
   };
+}
+
+/** Independent learners: each agent's own reward and own group baseline (single turn). */
+export async function collectIndependent<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+): Promise<Collected> {
+  const node = await rolloutIndependent(env, example, policies, s, rng);
+  treeReturns(node, s.gamma);
+  return await independentAdvantages(env, example, node, s);
 }
 
 /** Splits a single agent's text into `n` parts at {@link PART_SEPARATOR} (missing parts are ""). */
@@ -259,6 +323,28 @@ export function singleAgentEnv<E>(env: Environment<E>): Environment<E> {
   };
 }
 
+/** Stage 1 (single-agent GRPO): the rollout tree of {@link singleAgentEnv}, aligned, shaped. */
+export function rolloutSingle<E>(
+  env: Environment<E>,
+  example: E,
+  policy: Policy,
+  s: CollectSettings,
+  rng: Rng,
+): Promise<RolloutNode> {
+  return rolloutShaped(singleAgentEnv(env), example, [policy], { ...s, jointMode: "aligned" }, rng);
+}
+
+/** Stage 3 (single-agent GRPO): MAGRPO's advantages with one agent; texts cut into parts. */
+export function singleAdvantages<E>(
+  env: Environment<E>,
+  tree: RolloutNode,
+  s: CollectSettings,
+): Collected {
+  const c = magrpoAdvantages(tree, { ...s, jointMode: "aligned" });
+  const split = (text: string) => env.singleSplit?.(text) ?? splitParts(text, env.numAgents);
+  return { ...c, turnTexts: c.turnTexts?.map((t) => split(t[0])) };
+}
+
 /**
  * Single-agent GRPO: one policy writes all parts (see {@link singleAgentEnv}); MAGRPO with one
  * agent on that environment, so multi-turn trees, early termination and the update groups work
@@ -271,44 +357,7 @@ export async function collectSingle<E>(
   s: CollectSettings,
   rng: Rng,
 ): Promise<Collected> {
-  const c = await collectMagrpo(singleAgentEnv(env), example, [policy], {
-    ...s,
-    jointMode: "aligned",
-  }, rng);
-  const split = (text: string) => env.singleSplit?.(text) ?? splitParts(text, env.numAgents);
-  return { ...c, turnTexts: c.turnTexts?.map((t) => split(t[0])) };
-}
-
-/** The text a centralized critic reads for a node: every agent's prompt. */
-export function criticState(node: RolloutNode): string {
-  return node.prompts.map((p, i) => `[agent ${i}] ${p}`).join("\n");
-}
-
-/** Centralized critic: `A_g = r_g + γ·V(child_g) − V(node)`; V is regressed on node returns. */
-export async function collectCritic<E>(
-  env: Environment<E>,
-  example: E,
-  policies: Policy[],
-  s: CollectSettings,
-  rng: Rng,
-  critic: { model: Critic; params: ParamStore },
-): Promise<Collected> {
-  const c = await collectMagrpo(env, example, policies, { ...s, jointMode: "aligned" }, rng);
-  const flat = flattenTree(c.tree!) as unknown as { node: RolloutNode }[];
-  const texts = flat.map(({ node }) => criticState(node));
-  const values = await critic.model.predict(critic.params, texts);
-  const v = new Map(flat.map(({ node }, k) => [node, values[k]]));
-  const samples: AgentSample[][] = policies.map(() => []), advantages: number[] = [];
-  for (const { node } of flat) {
-    node.joint.forEach((j, g) => {
-      const child = node.children?.[g];
-      const a = node.rewards[g] + (child ? s.gamma * v.get(child)! : 0) - v.get(node)!;
-      j.forEach((k, i) => samples[i].push({ completion: node.completions[i][k], advantage: a }));
-      advantages.push(a);
-    });
-  }
-  const targets = flat.map(({ node }) =>
-    node.returns!.reduce((a, b) => a + b, 0) / node.returns!.length
-  );
-  return { ...c, samples, groups: undefined, advantages, criticData: { texts, targets } };
+  const tree = await rolloutSingle(env, example, policy, s, rng);
+  treeReturns(tree, s.gamma);
+  return singleAdvantages(env, tree, s);
 }

@@ -19,6 +19,8 @@ import type { Baseline } from "./advantages.ts";
 import type { LrSchedule } from "./schedule.ts";
 import { UserError } from "../util/errors.ts";
 import { configWarnings, groupSizeProblem, SLICE } from "./config_checks.ts";
+import { readConfigFile } from "./config_file.ts";
+import { applyOverrides } from "./config_overrides.ts";
 export { configWarnings };
 import {
   deepFreeze,
@@ -73,7 +75,12 @@ export interface TrainerConfig {
      */
     sandboxUnsafe: boolean;
   };
-  /** Path of a Hugging Face model folder (default "data/default-model"). */ model: string;
+  /**
+   * Hugging Face model folder every agent starts from (default "data/default-model"), or one
+   * folder per trained policy (agents of different models; tokenizers need not agree, agents
+   * exchange text).
+   */
+  model: string | string[];
   /** Number of agents N (default 2). */ agents: number;
   /** onnxruntime execution provider (default "cpu"). */ ep: ExecutionProviderName;
   /**
@@ -159,6 +166,10 @@ export interface TrainerConfig {
   log: {
     /** Run folder; `<name>` becomes the run name (default "runs/<name>"). */ dir: string;
     /** Run name (default `<algorithm>-<env.name>-seed<seed>`). */ name?: string;
+    /** Log sampled completions every this many steps, 0 = off (default 10). */
+    completionsEvery: number;
+    /** Write TensorBoard event files beside `metrics.jsonl` (default true). */
+    tensorboard: boolean;
   };
   /** Checkpoints. */
   checkpoint: {
@@ -178,6 +189,14 @@ function combinationProblems(cfg: TrainerConfig): string[] {
   } else if (cfg.jointMode === "cross" && cfg.turns > 1) {
     out.push(
       `jointMode: "cross" needs turns = 1 (multi-turn trees use aligned joint actions), got turns ${cfg.turns}`,
+    );
+  }
+  const policies = cfg.algorithm === "grpo_single" ? 1 : cfg.agents;
+  if (Array.isArray(cfg.model) && cfg.model.length !== policies) {
+    out.push(
+      `model: lists ${cfg.model.length} folder(s) but ${cfg.algorithm} trains ${policies} ` +
+        `polic${policies === 1 ? "y" : "ies"} (agents ${cfg.agents}); give one folder per agent, ` +
+        `or one path for all`,
     );
   }
   if (cfg.turns > 1 && cfg.algorithm === "independent") {
@@ -201,8 +220,9 @@ function combinationProblems(cfg: TrainerConfig): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_CONFIG } from "./config.ts";
- * console.log(DEFAULT_CONFIG.groupSize); // 4
+ * assert.equal(DEFAULT_CONFIG.groupSize, 4);
  * ```
  */
 export const DEFAULT_CONFIG: TrainerConfig = deepFreeze(
@@ -220,19 +240,22 @@ export const DEFAULT_CONFIG: TrainerConfig = deepFreeze(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateConfig } from "./config.ts";
  * const cfg = validateConfig({ groupSize: 8, optimizer: { lr: 3e-5 } }, "inline");
- * console.log(cfg.optimizer.beta2); // 0.999 (default)
- * validateConfig({ groupSize: 0, optimzer: {} }, "run.json"); // throws, listing both problems
+ * assert.equal(cfg.optimizer.beta2, 0.999); // the default
+ * // Throws one UserError listing both problems (groupSize too small, "optimzer" misspelt):
+ * assert.throws(() => validateConfig({ groupSize: 0, optimzer: {} }, "run.json"), /2 problems/);
  * ```
  */
 export function validateConfig(json: unknown, source: string): TrainerConfig {
   if (!isPlainObject(json)) {
     throw new UserError(`${source}: expected a JSON object of settings, got ${show(json)}`);
   }
+  const { $schema: _, ...settings } = json; // editors' schema pointer, not a setting
   const problems: string[] = [];
-  const cfg = mergeConfig(SCHEMA, json, "", problems);
-  problems.push(...groupSizeProblem(json));
+  const cfg = mergeConfig(SCHEMA, settings, "", problems);
+  problems.push(...groupSizeProblem(settings));
   if (!problems.length) problems.push(...combinationProblems(cfg as unknown as TrainerConfig));
   if (problems.length) {
     const n = problems.length;
@@ -244,30 +267,34 @@ export function validateConfig(json: unknown, source: string): TrainerConfig {
   return cfg as unknown as TrainerConfig;
 }
 
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** `key=value` overrides applied over the file (`--set`; typed by the schema). */
+  set?: readonly string[];
+}
+
 /**
- * Reads and validates a JSON config file (see {@link validateConfig}).
+ * Reads and validates a config file: JSON, or YAML (`.yaml`/`.yml`); a `$schema` key is
+ * ignored; relative paths (`model`, `env.dataPath`, `env.evalDataPath`, `log.dir`) resolve
+ * against the file's folder; `set` overrides are applied last (see `config_file.ts`,
+ * `config_overrides.ts` and {@link validateConfig}).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./config.ts";
- * const cfg = await loadConfig("configs/toy.json");
+ * const path = new URL("../../data/configs/toy_magrpo.yaml", import.meta.url).pathname;
+ * const cfg = await loadConfig(path, { set: ["steps=10"] });
+ * assert.equal(cfg.steps, 10);
  * ```
  */
-export async function loadConfig(path: string): Promise<TrainerConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    const why = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
-    throw new UserError(`${path}: cannot read config (${why})`, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path}: invalid JSON (${(err as Error).message})`, { cause: err });
-  }
-  return validateConfig(json, path);
+export async function loadConfig(
+  path: string,
+  opts: LoadConfigOptions = {},
+): Promise<TrainerConfig> {
+  const file = await readConfigFile(path);
+  const source = file.path === path ? path : `${path} (${file.path})`;
+  return validateConfig(applyOverrides(file.json, opts.set ?? [], source), source);
 }
 
 /**
@@ -276,8 +303,10 @@ export async function loadConfig(path: string): Promise<TrainerConfig> {
  *
  * @example
  * ```ts
- * import { configToJson, DEFAULT_CONFIG } from "./config.ts";
- * await Deno.writeTextFile("config.json", JSON.stringify(configToJson(DEFAULT_CONFIG), null, 2));
+ * import assert from "node:assert/strict";
+ * import { configToJson, DEFAULT_CONFIG, validateConfig } from "./config.ts";
+ * const json = JSON.stringify(configToJson(DEFAULT_CONFIG), null, 2); // what a config file holds
+ * assert.deepEqual(validateConfig(JSON.parse(json), "config.json"), DEFAULT_CONFIG);
  * ```
  */
 export function configToJson(cfg: TrainerConfig): Record<string, unknown> {
@@ -296,16 +325,21 @@ export function configToJson(cfg: TrainerConfig): Record<string, unknown> {
 
 /**
  * The run name (`log.name`, else `<algorithm>-<env.name>-seed<seed>`) and the run folder
- * (`log.dir` with `<name>` replaced by it).
+ * (`log.dir` with `<name>` replaced by it). `envName` replaces `env.name` (an environment
+ * object's name, see `train(cfg, { environment })`).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_CONFIG, runPaths } from "./config.ts";
- * runPaths(DEFAULT_CONFIG); // { name: "magrpo-toy-seed0", dir: "runs/magrpo-toy-seed0" }
+ * assert.deepEqual(runPaths(DEFAULT_CONFIG), { name: "magrpo-toy-seed0", dir: "runs/magrpo-toy-seed0" });
  * ```
  */
-export function runPaths(cfg: TrainerConfig): { name: string; dir: string } {
-  const name = cfg.log.name ?? `${cfg.algorithm}-${cfg.env.name}-seed${cfg.seed}`;
+export function runPaths(
+  cfg: TrainerConfig,
+  envName: string = cfg.env.name,
+): { name: string; dir: string } {
+  const name = cfg.log.name ?? `${cfg.algorithm}-${envName}-seed${cfg.seed}`;
   return { name, dir: cfg.log.dir.replaceAll("<name>", name) };
 }
 
@@ -314,8 +348,9 @@ export function runPaths(cfg: TrainerConfig): { name: string; dir: string } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeConfig } from "./config.ts";
- * console.log(describeConfig()); // | key | type | default | meaning | ...
+ * assert.ok(describeConfig().startsWith("| key | type | default | meaning |"));
  * ```
  */
 export function describeConfig(): string {
@@ -372,9 +407,10 @@ const isSafe = (key: string) =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_CONFIG, resumeConflicts } from "./config.ts";
  * const saved = { ...DEFAULT_CONFIG, groupSize: 8, steps: 10 };
- * resumeConflicts(saved, DEFAULT_CONFIG); // ["groupSize: 8 → 4"] (steps may change)
+ * assert.deepEqual(resumeConflicts(saved, DEFAULT_CONFIG), ["groupSize: 8 → 4"]); // steps may change
  * ```
  */
 export function resumeConflicts(saved: unknown, current: TrainerConfig): string[] {

@@ -41,8 +41,9 @@ export function groupSizeProblem(json: Record<string, unknown>): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configWarnings, validateConfig } from "./config.ts";
- * configWarnings(validateConfig({ sampling: { temperature: 0 } }, "inline")).length; // 1
+ * assert.deepEqual(configWarnings(validateConfig({ sampling: { temperature: 0 } }, "inline")).length, 1);
  * ```
  */
 export function configWarnings(cfg: TrainerConfig): string[] {

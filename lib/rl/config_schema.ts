@@ -23,7 +23,8 @@ export type Spec =
 /** The keys of one (nested) config object. */
 export type Fields = Record<string, Spec>;
 /** Kinds of leaf settings without extra checks. */
-export type LeafKind = "boolean" | "string" | "strings" | "range";
+/** (`paths`: one string, or a non-empty list of strings.) */
+export type LeafKind = "boolean" | "string" | "strings" | "range" | "paths";
 type Extra = { optional?: boolean; nullable?: boolean };
 type Bounds = Extra & { min?: number; above?: number; max?: number; below?: number };
 /** A leaf whose default has the type of its config field. */
@@ -66,10 +67,10 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
     prompts: { kind: "enum", values: ["authors", "ours"], default: undefined, optional: true, doc: "Coding first-turn prompts (omit: `authors`): the authors' formatter strings, or ours." },
     sandboxUnsafe: leaf("boolean", false, "Run generated code even where the kernel cannot isolate it (no bubblewrap or user namespaces): resource limits and audit hook only. Unsafe: untrusted code can then read and write what your user can."),
   }),
-  model: leaf("string", "data/default-model", "Path of a Hugging Face model folder (each agent starts from it)."),
+  model: leaf("paths", "data/default-model" as string | string[], "Hugging Face model folder each agent starts from, or a list of folders, one per agent (different models and sizes allowed)."),
   agents: int(2, "Number of agents N.", { min: 1 }),
   ep: oneOf(["cpu", "webgpu", "cuda"], "cpu", "onnxruntime execution provider."),
-  deterministic: leaf("boolean", true, "Bit-identical runs and exact resume on CPU: every ORT session on one thread. false: sampling and scoring on all cores (faster, not guaranteed reproducible); train steps stay on one thread."),
+  deterministic: leaf("boolean", true, "Bit-identical runs and exact resume on CPU (ORT's deterministic compute, a fixed thread count, graphs with racy ScatterND on one thread). false: drops ORT's deterministic-compute flag (matters on GPU providers)."),
   groupSize: int(4, "Completions per prompt and agent (the group size G; at least 2, as CoMLRL requires).", { min: 1, max: 1024 }),
   jointMode: oneOf(["aligned", "cross"], "aligned", "Joint actions: the i-th completions of all agents together (G), or every combination (G^N)."),
   crossAggregate: oneOf(["sum", "mean"], "mean", "With `cross`: how the rewards of the joint actions holding a completion make its return."),
@@ -120,6 +121,8 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   log: obj("Logging.", {
     dir: leaf("string", "runs/<name>", "Run folder (metrics, checkpoints); `<name>` becomes the run name."),
     name: leaf("string", undefined, "Run name (omit: `<algorithm>-<env.name>-seed<seed>`).", { optional: true }),
+    completionsEvery: int(10, "Log the sampled completions of a step's first prompt, with their rewards, to `completions.jsonl` every this many steps (0: off).", { min: 0 }),
+    tensorboard: leaf("boolean", true, "Write the step and eval scalars as TensorBoard event files (`events.out.tfevents.*`) beside `metrics.jsonl`."),
   }),
   checkpoint: obj("Checkpoints.", {
     every: int(50, "Save every this many steps (0: off).", { min: 0 }),
@@ -147,7 +150,13 @@ export const show = (x: unknown): string => {
 
 /** The type column of a spec, e.g. `integer ≥ 1`, `number in [0, 1)`, `"a" | "b"`. */
 export function typeText(s: Spec): string {
-  let t: string = s.kind === "strings" ? "string[]" : s.kind === "range" ? "[min, max]" : s.kind;
+  let t: string = s.kind === "strings"
+    ? "string[]"
+    : s.kind === "range"
+    ? "[min, max]"
+    : s.kind === "paths"
+    ? "string or string[]"
+    : s.kind;
   if (s.kind === "enum") t = s.values.map((v) => `"${v}"`).join(" | ");
   if (s.kind === "number") {
     type End = [bracket: string, op: string, x: number];
@@ -234,6 +243,11 @@ function leafProblem(s: Spec, v: unknown): string | undefined {
       return typeof v === "string" ? undefined : bad;
     case "strings":
       return Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : bad;
+    case "paths":
+      return typeof v === "string" ||
+          (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && x))
+        ? undefined
+        : bad;
     case "range":
       if (!Array.isArray(v) || v.length !== 2 || !v.every(Number.isFinite)) return bad;
       return v[0] <= v[1] ? undefined : `expected min ≤ max, got ${show(v)}`;

@@ -3,8 +3,8 @@
  * prompt (centralized training) and predicts the return. It is a transformer of the policy's
  * architecture with a scalar head on the hidden state of the last prompt token, trained by
  * mean squared error in one graph call (forward, loss, backward, AdamW). Advantages are
- * `r + γ·V(next) − V(current)` (see `collectCritic` in `collect.ts`; the trainer fits the critic
- * on each node's mean return).
+ * `r + γ·V(next) − V(current)` ({@link criticAdvantages}, {@link collectCritic}; the trainer fits
+ * the critic on each node's mean return).
  *
  * @module
  */
@@ -26,6 +26,30 @@ import { causalPaddingBias } from "./loss_graph.ts";
 import { bucketLength, packSequences } from "../policy/pack.ts";
 import type { Tokenizer } from "../policy/tokenizer.ts";
 import { makeRng, randNormal } from "../util/rng.ts";
+import type { Rng } from "../util/rng.ts";
+import type { Environment } from "../envs/types.ts";
+import type { Policy } from "../policy/policy.ts";
+import type { RolloutNode } from "./rollout.ts";
+import type { AgentSample } from "./update.ts";
+import {
+  type Collected,
+  type CollectSettings,
+  magrpoAdvantages,
+  rolloutShaped,
+} from "./collect.ts";
+import { flattenTree, treeReturns } from "./returns.ts";
+export type {
+  Collected,
+  CollectSettings,
+  Environment,
+  ParamStore,
+  Policy,
+  Rng,
+  RolloutNode,
+  Tokenizer,
+  TrainState,
+  TransformerConfig,
+};
 
 /** Names and shapes of the critic's parameters: the transformer's plus the value head. */
 export function criticShapes(cfg: TransformerConfig): Record<string, number[]> {
@@ -144,4 +168,53 @@ export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Crit
       return { state: r.state, loss: r.loss };
     },
   };
+}
+
+/** The text a centralized critic reads for a node: every agent's prompt. */
+export function criticState(node: RolloutNode): string {
+  return node.prompts.map((p, i) => `[agent ${i}] ${p}`).join("\n");
+}
+
+/**
+ * Stage 3 (centralized critic): `A_g = r_g + γ·V(child_g) − V(node)` with V read from the
+ * critic (run `treeReturns` first: the critic's regression targets are the node returns).
+ */
+export async function criticAdvantages(
+  tree: RolloutNode,
+  s: CollectSettings,
+  critic: { model: Critic; params: ParamStore },
+): Promise<Collected> {
+  const c = magrpoAdvantages(tree, { ...s, jointMode: "aligned" });
+  const flat = flattenTree(tree) as unknown as { node: RolloutNode }[];
+  const texts = flat.map(({ node }) => criticState(node));
+  const values = await critic.model.predict(critic.params, texts);
+  const v = new Map(flat.map(({ node }, k) => [node, values[k]]));
+  const samples: AgentSample[][] = tree.completions.map(() => []), advantages: number[] = [];
+  for (const { node } of flat) {
+    node.joint.forEach((j, g) => {
+      const child = node.children?.[g];
+      const a = node.rewards[g] + (child ? s.gamma * v.get(child)! : 0) - v.get(node)!;
+      j.forEach((k, i) => samples[i].push({ completion: node.completions[i][k], advantage: a }));
+      advantages.push(a);
+    });
+  }
+  const targets = flat.map(({ node }) =>
+    node.returns!.reduce((a, b) => a + b, 0) / node.returns!.length
+  );
+  return { ...c, samples, groups: undefined, advantages, criticData: { texts, targets } };
+}
+
+/** Centralized critic: `A_g = r_g + γ·V(child_g) − V(node)`; V is regressed on node returns. */
+export async function collectCritic<E>(
+  env: Environment<E>,
+  example: E,
+  policies: Policy[],
+  s: CollectSettings,
+  rng: Rng,
+  critic: { model: Critic; params: ParamStore },
+): Promise<Collected> {
+  const aligned = { ...s, jointMode: "aligned" as const };
+  const tree = await rolloutShaped(env, example, policies, aligned, rng);
+  treeReturns(tree, s.gamma);
+  return await criticAdvantages(tree, aligned, critic);
 }

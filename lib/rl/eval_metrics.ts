@@ -16,8 +16,9 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { perTurnMetrics } from "./eval_metrics.ts";
- * perTurnMetrics([[{ x: 1 }, { x: 0 }], [{ x: 0 }]]); // [{ x: 0.5 }, { x: 0 }]
+ * assert.deepEqual(perTurnMetrics([[{ x: 1 }, { x: 0 }], [{ x: 0 }]]), [{ x: 0.5 }, { x: 0 }]);
  * ```
  */
 export function perTurnMetrics(episodes: Record<string, number>[][]): Record<string, number>[] {
@@ -59,9 +60,10 @@ export function passKs(n: number): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { passAtKPerTurn } from "./eval_metrics.ts";
  * // one row, 2 episodes, one passes: pass@1 = 0.5, pass@2 = 1
- * passAtKPerTurn([[[{ passed: 1 }], [{ passed: 0 }]]], 2); // [{ "pass@1": 0.5, "pass@2": 1 }]
+ * assert.deepEqual(passAtKPerTurn([[[{ passed: 1 }], [{ passed: 0 }]]], 2), [{ "pass@1": 0.5, "pass@2": 1 }]);
  * ```
  */
 export function passAtKPerTurn(

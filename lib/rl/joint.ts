@@ -10,10 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jointActions } from "./joint.ts";
- * jointActions([["a0", "a1"], ["b0", "b1"]], "aligned"); // [["a0","b0"], ["a1","b1"]]
- * jointActions([["a0", "a1"], ["b0", "b1"]], "cross");
- * // [["a0","b0"], ["a0","b1"], ["a1","b0"], ["a1","b1"]]
+ * assert.deepEqual(jointActions([["a0", "a1"], ["b0", "b1"]], "aligned"), [["a0","b0"], ["a1","b1"]]);
+ * assert.deepEqual(jointActions([["a0", "a1"], ["b0", "b1"]], "cross"), [["a0","b0"], ["a0","b1"], ["a1","b0"], ["a1","b1"]]);
  * ```
  *
  * @module
@@ -89,9 +89,10 @@ function completionIndices(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jointActions } from "./joint.ts";
- * jointActions([[1, 2], [3, 4], [5, 6]], "aligned"); // [[1,3,5], [2,4,6]]
- * jointActions([[1, 2], [3]], "cross"); // [[1,3], [2,3]]
+ * assert.deepEqual(jointActions([[1, 2], [3, 4], [5, 6]], "aligned"), [[1,3,5], [2,4,6]]);
+ * assert.deepEqual(jointActions([[1, 2], [3]], "cross"), [[1,3], [2,3]]);
  * ```
  */
 export function jointActions<T>(
@@ -118,9 +119,9 @@ export function jointActions<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jointMembership } from "./joint.ts";
- * jointMembership([2, 2], "cross");
- * // agent 0: [[0, 1], [2, 3]]; agent 1: [[0, 2], [1, 3]]
+ * assert.deepEqual(jointMembership([2, 2], "cross"), [[[0, 1], [2, 3]], [[0, 2], [1, 3]]]);
  * ```
  */
 export function jointMembership(

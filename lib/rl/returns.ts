@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { treeReturns } from "./returns.ts";
  * const root = treeReturns({ rewards: [1, 0], children: [{ rewards: [2, 4] }] }, 0.9);
- * root.returns; // [1 + 0.9 · 3, 0] = [3.7, 0]
+ * assert.ok(Math.abs(root.returns![0] - 3.7) < 1e-12 && root.returns![1] === 0); // [1 + 0.9 · 3, 0]
  * ```
  *
  * @module
@@ -38,10 +39,11 @@ export type { AdvantageOptions, Baseline };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crossAgentReturns } from "./returns.ts";
  * // N = 2, G = 2: joint actions (a0,b0), (a0,b1), (a1,b0), (a1,b1)
- * crossAgentReturns([1, 2, 3, 4], [2, 2], 0, "sum"); // [1 + 2, 3 + 4] = [3, 7]
- * crossAgentReturns([1, 2, 3, 4], [2, 2], 1, "mean"); // [(1 + 3)/2, (2 + 4)/2] = [2, 3]
+ * assert.deepEqual(crossAgentReturns([1, 2, 3, 4], [2, 2], 0, "sum"), [3, 7]); // [1 + 2, 3 + 4]
+ * assert.deepEqual(crossAgentReturns([1, 2, 3, 4], [2, 2], 1, "mean"), [2, 3]); // [(1 + 3)/2, (2 + 4)/2]
  * ```
  */
 export function crossAgentReturns(
@@ -138,9 +140,10 @@ function fillReturns(node: JointNode, gamma: number, path: number[]): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { treeReturns } from "./returns.ts";
  * const root = treeReturns({ rewards: [1, 2], children: [undefined, { rewards: [0, 1] }] });
- * root.returns; // [1, 2 + 0.9 · 0.5] = [1, 2.45]
+ * assert.deepEqual(root.returns, [1, 2 + 0.9 * 0.5]); // [1, 2.45]
  * ```
  */
 export function treeReturns(node: JointNode, gamma: number = 0.9): JointNode {
@@ -160,9 +163,10 @@ export function treeReturns(node: JointNode, gamma: number = 0.9): JointNode {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { treeAdvantages, treeReturns } from "./returns.ts";
  * const root = treeAdvantages(treeReturns({ rewards: [1, 3] }), { baseline: "mean" });
- * root.advantages; // [-1, 1]
+ * assert.deepEqual(root.advantages, [-1, 1]);
  * ```
  */
 export function treeAdvantages(
@@ -186,9 +190,10 @@ export function treeAdvantages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { flattenTree } from "./returns.ts";
- * flattenTree({ rewards: [1, 2], children: [undefined, { rewards: [3] }] })
- *   .map((f) => [f.turn, f.path]); // [[0, []], [1, [1]]]
+ * const flat = flattenTree({ rewards: [1, 2], children: [undefined, { rewards: [3] }] });
+ * assert.deepEqual(flat.map((f) => [f.turn, f.path]), [[0, []], [1, [1]]]);
  * ```
  */
 export function flattenTree(node: JointNode): FlatNode[] {
@@ -213,9 +218,10 @@ export function flattenTree(node: JointNode): FlatNode[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shouldExpand } from "./returns.ts";
  * shouldExpand([0.9, 1.0], 0.8); // false: mean 0.95 > 0.8
- * shouldExpand([0.2, 0.6], 0.8); // true
+ * assert.deepEqual(shouldExpand([0.2, 0.6], 0.8), true);
  * ```
  */
 export function shouldExpand(rewards: number[], threshold: number): boolean {

@@ -29,9 +29,10 @@ export class RewardTimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withRewardTimeout } from "./reward_timeout.ts";
  * const never = withRewardTimeout(() => new Promise<number>(() => {}), 50);
- * await never(); // rejects after 50 ms: "did not settle within 50 ms (rewardTimeoutMs)"
+ * await assert.rejects(async () => await never(), /did not settle within 50 ms/);
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -58,7 +59,7 @@ export function withRewardTimeout<A extends any[], R>(
  * {@link withRewardTimeout}); the other fields are the same.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { withRewardTimeouts } from "./reward_timeout.ts";
  * declare const env: import("../envs/types.ts").Environment<unknown>;
  * const timed = withRewardTimeouts(env, 600_000);

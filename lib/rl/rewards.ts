@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateJointRewards, rewardStats } from "./rewards.ts";
  * const sameLength = (c: string[]) => (c[0].length === c[1].length ? 1 : 0);
  * const rs = await evaluateJointRewards(sameLength, [["ab", "cd"], ["a", "bcd"]], {});
- * rs.map((r) => r.total); // [1, 0]
- * rewardStats(rs).mean; // 0.5
+ * assert.deepEqual(rs.map((r) => r.total), [1, 0]);
+ * assert.ok(Math.abs((rewardStats(rs).mean) - 0.5) <= 0.1); // 0.5
  * ```
  *
  * @module
@@ -49,8 +50,9 @@ export interface EvaluateRewardOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeExample } from "./rewards.ts";
- * describeExample({ id: 7, text: "…" }); // "id=7"
+ * assert.deepEqual(describeExample({ id: 7, text: "…" }), "id=7");
  * ```
  */
 export function describeExample(example: unknown): string {
@@ -75,7 +77,7 @@ export function describeExample(example: unknown): string {
  * other errors (reward errors already name their example) are returned as they are.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { atExample } from "./rewards.ts";
  * declare const err: unknown;
  * throw atExample(err, { id: 7 });
@@ -126,9 +128,10 @@ function toBreakdown(value: unknown): RewardBreakdown | string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateJointRewards } from "./rewards.ts";
  * const reward = async (c: string[]) => ({ total: c.join("").length, levels: { len: 1 } });
- * await evaluateJointRewards(reward, [["a", "bc"]], { id: 7 }); // [{ total: 3, levels: { len: 1 } }]
+ * assert.deepEqual(await evaluateJointRewards(reward, [["a", "bc"]], { id: 7 }), [{ total: 3, levels: { len: 1 } }]);
  * ```
  */
 export async function evaluateJointRewards<E>(
@@ -199,9 +202,10 @@ export type AgentRewardFn<E = unknown> = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateAgentRewards } from "./rewards.ts";
  * const own = (_i: number, t: string) => t.length;
- * await evaluateAgentRewards(own, 1, ["ab", "c"], { id: 3 }); // [2, 1]
+ * assert.deepEqual(await evaluateAgentRewards(own, 1, ["ab", "c"], { id: 3 }), [2, 1]);
  * ```
  */
 export async function evaluateAgentRewards<E>(
@@ -258,9 +262,10 @@ export interface RewardProcessorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rewardProcessor } from "./rewards.ts";
  * const p = rewardProcessor({ scale: 2, shift: -1, clampMax: 2 });
- * [p(0), p(1), p(5)]; // [-1, 1, 2]
+ * assert.deepEqual([p(0), p(1), p(5)], [-1, 1, 2]);
  * ```
  */
 export function rewardProcessor(
@@ -291,9 +296,9 @@ export function rewardProcessor(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyProcessor, rewardProcessor } from "./rewards.ts";
- * applyProcessor([{ total: 0.5, levels: { a: 0.5 } }], rewardProcessor({ scale: 10 }));
- * // [{ total: 5, levels: { a: 0.5 } }]
+ * assert.deepEqual(applyProcessor([{ total: 0.5, levels: { a: 0.5 } }], rewardProcessor({ scale: 10 })), [{ total: 5, levels: { a: 0.5 } }]);
  * ```
  */
 export function applyProcessor(
@@ -328,9 +333,9 @@ export interface RewardStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rewardStats } from "./rewards.ts";
- * rewardStats([{ total: 1, levels: { a: 1 } }, { total: 3, levels: {} }]);
- * // { mean: 2, std: 1, min: 1, max: 3, levels: { a: 1 } }
+ * assert.deepEqual(rewardStats([{ total: 1, levels: { a: 1 } }, { total: 3, levels: {} }]), { mean: 2, std: 1, min: 1, max: 3, levels: { a: 1 } });
  * ```
  */
 export function rewardStats(breakdowns: RewardBreakdown[]): RewardStats {

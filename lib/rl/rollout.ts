@@ -88,7 +88,7 @@ export function jointTexts(
  * One node: sample the groups, compose joint actions, evaluate the joint rewards.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { rolloutNode } from "./rollout.ts";
  * import { makeRng } from "../util/rng.ts";
  * declare const env: import("../envs/types.ts").Environment<unknown>;

@@ -38,17 +38,26 @@ export function runFiles(dir: string): RunFiles {
   return { dir, metrics: `${dir}/metrics.jsonl`, checkpoints: `${dir}/checkpoints` };
 }
 
+/** The run's other log files: completions, TensorBoard events, manifest, figure, report. */
+const RUN_LOGS =
+  /^(completions\.jsonl|manifest\.json|curves\.(html|png)|report\.html|events\.out\.tfevents\..+)$/;
+
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 /**
- * Removes a previous run's outputs from `dir` (its `metrics.jsonl`, `checkpoints/` and
- * `agent-<i>/` folders; anything else is left alone). Returns what was removed, for one line
+ * Removes a previous run's outputs from `dir` (its `metrics.jsonl`, `checkpoints/`,
+ * `agent-<i>/` folders, `completions.jsonl`, TensorBoard event files, `manifest.json`,
+ * `curves.html`/`.png` and `report.html`; anything else is left alone). Returns what was removed, for one line
  * of output (empty when there was nothing).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clearRun } from "./run_folder.ts";
- * await clearRun("runs/demo"); // e.g. ["metrics.jsonl (12 lines)", "2 checkpoints", "agent-0", "agent-1"]
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>
+ * await Deno.writeTextFile(`${dir}/metrics.jsonl`, '{"step":1}\n');
+ * // on a real run folder, e.g. ["metrics.jsonl (12 lines)", "2 checkpoints", "agent-0", "agent-1"]
+ * assert.deepEqual(await clearRun(dir), ["metrics.jsonl (1 line)"]);
  * ```
  */
 export async function clearRun(dir: string): Promise<string[]> {
@@ -63,10 +72,11 @@ export async function clearRun(dir: string): Promise<string[]> {
     await Deno.remove(f.checkpoints, { recursive: true });
     removed.push(`${n} checkpoint${n === 1 ? "" : "s"}`);
   }
-  const agents: string[] = [];
+  const agents: string[] = [], logs: string[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
       if (e.isDirectory && /^agent-\d+$/.test(e.name)) agents.push(e.name);
+      if (e.isFile && RUN_LOGS.test(e.name)) logs.push(e.name);
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -75,6 +85,10 @@ export async function clearRun(dir: string): Promise<string[]> {
     await Deno.remove(`${dir}/${a}`, { recursive: true });
     removed.push(a);
   }
+  for (const l of logs.sort()) await Deno.remove(`${dir}/${l}`);
+  const events = logs.filter((l) => l.startsWith("events.out.tfevents.")).length;
+  if (events) removed.push(`${events} TensorBoard event file${events === 1 ? "" : "s"}`);
+  if (logs.includes("completions.jsonl")) removed.push("completions.jsonl");
   return removed;
 }
 
@@ -87,8 +101,11 @@ export async function clearRun(dir: string): Promise<string[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ensureWritableRunDir } from "./run_folder.ts";
- * await ensureWritableRunDir("runs/demo");
+ * const dir = `${await Deno.makeTempDir()}/run`; // e.g. runs/<name>
+ * await ensureWritableRunDir(dir); // creates it
+ * assert.ok((await Deno.stat(dir)).isDirectory);
  * ```
  */
 export async function ensureWritableRunDir(dir: string): Promise<void> {
@@ -113,7 +130,25 @@ export async function ensureWritableRunDir(dir: string): Promise<void> {
   }
 }
 
-/** What {@link prepareRun} decided. */
+/**
+ * A run folder that holds no earlier run: `base` when it has no `metrics.jsonl`, else the first
+ * free `base-2`, `base-3`, … (so that a rerun never overwrites an earlier one).
+ *
+ * @example
+ * ```ts
+ * import { nextRunDir } from "./run_folder.ts";
+ * await nextRunDir("runs/main-magrpo-toy-seed0"); // "runs/main-magrpo-toy-seed0-2" after one run
+ * ```
+ */
+export async function nextRunDir(base: string): Promise<string> {
+  for (let k = 1;; k++) {
+    const dir = k === 1 ? base : `${base}-${k}`;
+    if (!(await exists(runFiles(dir).metrics)) && !(await exists(runFiles(dir).checkpoints))) {
+      return dir;
+    }
+  }
+}
+
 /** What {@link prepareRun} decided. */
 export interface PreparedRun {
   /** The checkpoint to continue from (undefined: a fresh run). */
@@ -132,10 +167,12 @@ export interface PreparedRun {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prepareRun } from "./run_folder.ts";
  * import { DEFAULT_CONFIG } from "./config.ts";
- * const { checkpoint, message } = await prepareRun(DEFAULT_CONFIG, "runs/demo", true);
- * if (message) console.log(message);
+ * const dir = await Deno.makeTempDir(); // e.g. runs/<name>
+ * const { checkpoint } = await prepareRun(DEFAULT_CONFIG, dir, true);
+ * assert.equal(checkpoint, undefined); // nothing to resume in a new folder
  * ```
  */
 export async function prepareRun(
@@ -177,6 +214,7 @@ export async function prepareRun(
       f.metrics,
       (r) => typeof r.step !== "number" || r.step <= ck.step,
     );
+    await filterJsonl(`${dir}/completions.jsonl`, (r) => !(Number(r.step) > ck.step));
     out.checkpoint = ck;
     out.message = `resuming ${dir} from step ${ck.step}` +
       (dropped ? ` (dropped ${dropped} metrics line${dropped > 1 ? "s" : ""} of later steps)` : "");

@@ -23,9 +23,10 @@ export interface LrSchedule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lrAt } from "./schedule.ts";
- * lrAt(1, { lr: 1e-3, warmupSteps: 10 }); // 1e-4
- * lrAt(100, { lr: 1e-3, schedule: "cosine", totalSteps: 100, minRatio: 0 }); // 0
+ * assert.deepEqual(lrAt(1, { lr: 1e-3, warmupSteps: 10 }), 1e-4);
+ * assert.deepEqual(lrAt(100, { lr: 1e-3, schedule: "cosine", totalSteps: 100, minRatio: 0 }), 0);
  * ```
  */
 export function lrAt(step: number, s: LrSchedule): number {

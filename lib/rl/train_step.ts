@@ -30,6 +30,11 @@ export interface TrainStepSpec {
   dtype?: "float32" | "float64";
   /** Also output the (unclipped) gradients, named `grad.<param>` (tests, debugging). */
   outputGrads?: boolean;
+  /**
+   * Score only this many positions (K, the completion tokens): the batch then carries `sel`
+   * and `[K]` targets/weights/adv/oldLogp/refLogp (see `policyLossGraph`'s `select`).
+   */
+  select?: number;
 }
 
 /**
@@ -56,6 +61,11 @@ export interface PgBatch {
   oldLogp?: Float32Array | Float64Array;
   /** Log-probs under the reference policy (KL). */
   refLogp?: Float32Array | Float64Array;
+  /**
+   * Flat indices `[K]` of the scored positions (specs with `select`); then `targets`,
+   * `weights`, `adv`, `oldLogp` and `refLogp` hold one value per index.
+   */
+  sel?: BigInt64Array;
 }
 
 /** Builds the train-step ONNX model for a spec. */
@@ -67,6 +77,7 @@ export function buildTrainGraph(spec: TrainStepSpec): Uint8Array {
       spec.batch,
       spec.seqLen,
       spec.loss,
+      spec.select,
     );
     const outputs: Record<string, Tensor> = { logp };
     if (kl) outputs.kl = kl;
@@ -85,7 +96,7 @@ export interface StepMetrics {
   kl?: number;
   /** Fraction of the trained tokens whose ratio was clipped (when the graph clips). */
   clipFraction?: number;
-  /** Per-token log-probs `[B·T]` under the parameters before the update. */
+  /** Per-token log-probs `[B·T]` (`[K]` with `select`) under the parameters before the update. */
   logp: Float32Array | Float64Array;
   /** Gradients, when the graph was built with `outputGrads`. */
   grads?: ParamStore;
@@ -112,7 +123,7 @@ export interface TrainStep {
  * Compiles the train step for a spec.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { createTrainStep } from "./train_step.ts";
  * import { initTrainState } from "../engine/optim_step.ts";
  * import { initParams } from "../model/params.ts";
@@ -149,29 +160,33 @@ export async function createTrainStep(
       ];
       if (spec.loss?.clipEps) need.push("oldLogp");
       if (spec.loss?.klBeta) need.push("refLogp");
+      const per = ["ids", "positions", "attn"];
+      if (spec.select) need.push("sel");
       for (const k of need) {
         const n = batch[k]?.length;
-        if (n !== spec.batch * spec.seqLen) {
+        const want = spec.select && !per.includes(k) ? spec.select : spec.batch * spec.seqLen;
+        if (n !== want) {
           throw new UserError(
-            `train step: batch.${k} has ${
-              n ?? "no"
-            } elements, expected ${spec.batch}×${spec.seqLen}`,
+            `train step: batch.${k} has ${n ?? "no"} elements, expected ` +
+              (want === spec.select ? `${want} (select)` : `${spec.batch}×${spec.seqLen}`),
           );
         }
       }
+      const kt = spec.select ? [spec.select] : bt;
       const feeds: Record<string, HostTensor> = {
         ids: { data: batch.ids, dims: bt },
-        targets: { data: batch.targets, dims: bt },
+        targets: { data: batch.targets, dims: kt },
         positions: { data: batch.positions, dims: bt },
         attn: { data: F.from(batch.attn), dims: bt },
-        weights: { data: F.from(batch.weights), dims: bt },
-        adv: { data: F.from(batch.adv), dims: bt },
+        weights: { data: F.from(batch.weights), dims: kt },
+        adv: { data: F.from(batch.adv), dims: kt },
       };
+      if (spec.select) feeds.sel = { data: batch.sel!, dims: kt };
       if (batch.oldLogp) {
-        feeds.old_logp = { data: F.from(batch.oldLogp), dims: bt };
+        feeds.old_logp = { data: F.from(batch.oldLogp), dims: kt };
       }
       if (batch.refLogp) {
-        feeds.ref_logp = { data: F.from(batch.refLogp), dims: bt };
+        feeds.ref_logp = { data: F.from(batch.refLogp), dims: kt };
       }
       const r = await step.run(state, feeds, lr);
       const out = r.outputs;

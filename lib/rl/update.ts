@@ -10,11 +10,11 @@ import type { Completion } from "../policy/sample.ts";
 import type { Policy } from "../policy/policy.ts";
 import { bucketLength, packSequences } from "../policy/pack.ts";
 import { scoreCompletions } from "../policy/score.ts";
-import { type ExecutionProvider, runtimeKey } from "../engine/runtime.ts";
+import { type ExecutionProvider, runtimeKey, SessionCache } from "../engine/runtime.ts";
 import type { AdamWConfig } from "../engine/adamw.ts";
 import { type Aggregation, toPgBatch } from "./aggregation.ts";
 import type { LossOptions } from "./loss_graph.ts";
-import { createTrainStep, type StepMetrics, type TrainStep } from "./train_step.ts";
+import { createTrainStep, type PgBatch, type StepMetrics, type TrainStep } from "./train_step.ts";
 import { NonFiniteStepError, type TrainState } from "../engine/optim_step.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
 import { UserError } from "../util/errors.ts";
@@ -43,6 +43,11 @@ export interface UpdateOptions {
   reference?: Policy;
   /** AdamW settings. */
   adam?: Partial<AdamWConfig>;
+  /**
+   * Compute logits at every position, prompts included (default false: only the completion
+   * positions, whose log-probs the loss needs — the same loss and gradients, less work).
+   */
+  fullLogits?: boolean;
 }
 
 /** What one update did. */
@@ -61,7 +66,7 @@ export interface UpdateMetrics {
   negLogp: number;
 }
 
-const steps = new Map<string, Promise<TrainStep>>();
+const steps = new SessionCache<TrainStep>((s) => s.session);
 
 function trainStepFor(
   cfg: TransformerConfig,
@@ -70,11 +75,12 @@ function trainStepFor(
   loss: LossOptions,
   adam: Partial<AdamWConfig>,
   ep: ExecutionProvider,
+  select?: number,
 ): Promise<TrainStep> {
-  const key = JSON.stringify([cfg, batch, seqLen, loss, adam, ep, runtimeKey()]);
+  const key = JSON.stringify([cfg, batch, seqLen, loss, adam, ep, select, runtimeKey()]);
   let s = steps.get(key);
   if (!s) {
-    s = createTrainStep({ cfg, batch, seqLen, loss, adam }, { ep });
+    s = createTrainStep({ cfg, batch, seqLen, loss, adam, select }, { ep });
     steps.set(key, s);
   }
   return s;
@@ -94,6 +100,42 @@ function placeTokens(
     for (let k = 0; k < n; k++) out[r * seqLen + p - 1 + k] = v[k];
   });
   return out;
+}
+
+/**
+ * The trained positions of a `[B·T]` batch only: `sel` holds the flat indices where
+ * `weights ≠ 0`, padded with index 0 at weight 0 up to a multiple of 16 (few compiled
+ * shapes), and `targets`, `weights`, `adv`, `oldLogp`, `refLogp` are cut to those indices.
+ * `ids`, `positions` and `attn` stay whole (the forward pass needs every token). The loss
+ * `Σ w·ℓ` is unchanged: only terms of weight 0 are dropped.
+ *
+ * @example
+ * ```ts ignore
+ * import { selectTrained } from "./update.ts";
+ * declare const batch: import("./train_step.ts").PgBatch; // weights [0, .5, .5, 0]
+ * selectTrained(batch).sel; // [1, 2, 0, 0, …] (16 entries, the padding at weight 0)
+ * ```
+ */
+export function selectTrained(batch: PgBatch): PgBatch & { sel: BigInt64Array } {
+  const idx: number[] = [];
+  batch.weights.forEach((w, k) => w !== 0 && idx.push(k));
+  const k = bucketLength(idx.length);
+  const pick = <A extends Float32Array | Float64Array | BigInt64Array>(a: A): A => {
+    const out = new (a.constructor as new (n: number) => A)(k);
+    idx.forEach((j, i) => (out[i] = a[j]));
+    return out;
+  };
+  const sel = new BigInt64Array(k);
+  idx.forEach((j, i) => (sel[i] = BigInt(j)));
+  return {
+    ...batch,
+    sel,
+    targets: pick(batch.targets),
+    weights: pick(batch.weights),
+    adv: pick(batch.adv),
+    oldLogp: batch.oldLogp && pick(batch.oldLogp),
+    refLogp: batch.refLogp && pick(batch.refLogp),
+  };
 }
 
 /**
@@ -166,6 +208,7 @@ export async function updateAgent(
     const ref = await scoreCompletions(opts.reference, seqs);
     batch.refLogp = placeTokens(samples, packed.seqLen, rows, (_, r) => ref[r]);
   }
+  const fed = opts.fullLogits ? batch : selectTrained(batch);
   const step = await trainStepFor(
     policy.cfg,
     rows,
@@ -173,6 +216,7 @@ export async function updateAgent(
     loss,
     opts.adam ?? {},
     policy.ep ?? "cpu",
+    fed.sel?.length,
   );
   const metrics: UpdateMetrics = {
     losses: [],
@@ -182,7 +226,7 @@ export async function updateAgent(
   };
   let m: StepMetrics | undefined;
   for (let it = 0; it < (opts.innerIterations ?? 1); it++) {
-    const r = await step.run(state, batch, opts.lr).catch((err) => {
+    const r = await step.run(state, fed, opts.lr).catch((err) => {
       if (err instanceof NonFiniteStepError) {
         err.details.maxAbsAdvantage = Math.max(...samples.map((s) => Math.abs(s.advantage)));
         err.details.innerIteration = it + 1;
@@ -226,11 +270,14 @@ export interface NonFiniteContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explainNonFiniteStep } from "./update.ts";
  * import { NonFiniteStepError } from "../engine/optim_step.ts";
  * const err = new NonFiniteStepError({ loss: NaN, gradNorm: NaN, maxAbsParam: 1e30, lr: 1e30 });
- * explainNonFiniteStep(err, { step: 2, lr: 1e30, rewardScale: 1 }).message;
- * // "step 2: update not applied: non-finite loss NaN, gradient norm NaN; likely cause: …"
+ * assert.match(
+ *   explainNonFiniteStep(err, { step: 2, lr: 1e30, rewardScale: 1 }).message,
+ *   /^step 2: update not applied: non-finite loss NaN, gradient norm NaN; likely cause: /,
+ * );
  * ```
  */
 export function explainNonFiniteStep(err: NonFiniteStepError, ctx: NonFiniteContext): UserError {

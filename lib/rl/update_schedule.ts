@@ -25,10 +25,11 @@ export type UpdateScheduleName = "group" | "joint";
  * `groups` (one per tree node, children first), or its samples as one group when it has none.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { updateGroups } from "./update_schedule.ts";
  * declare const collected: import("./collect.ts").Collected[];
- * updateGroups(collected, 2, "joint").length; // 1
+ * assert.deepEqual(updateGroups(collected, 2, "joint").length, 1);
  * ```
  */
 export function updateGroups(
@@ -67,10 +68,12 @@ export function mergeUpdateMetrics(ms: UpdateMetrics[]): UpdateMetrics {
 /**
  * Updates every agent over the step's groups in order (see {@link updateGroups}); returns the
  * new states and one merged metrics entry per agent. An agent with no samples in a group
- * skips it.
+ * skips it. `base` is the policy every agent's parameters plug into, or one per agent (agents
+ * of different models); with one per agent and `opts.reference` set, each agent's KL
+ * reference is its own base.
  */
 export async function updatePolicies(
-  base: Policy,
+  base: Policy | Policy[],
   states: TrainState[],
   collected: Collected[],
   schedule: UpdateScheduleName,
@@ -81,7 +84,9 @@ export async function updatePolicies(
   for (const group of updateGroups(collected, states.length, schedule)) {
     for (let i = 0; i < out.length; i++) {
       if (!group[i]?.length) continue;
-      const r = await updateAgent(withParams(base, out[i].params), out[i], group[i], opts);
+      const b = Array.isArray(base) ? base[i] : base;
+      const o = Array.isArray(base) && opts.reference ? { ...opts, reference: b } : opts;
+      const r = await updateAgent(withParams(b, out[i].params), out[i], group[i], o);
       out[i] = r.state;
       metrics[i].push(r.metrics);
     }

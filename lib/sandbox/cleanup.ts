@@ -102,11 +102,13 @@ async function tryRemove(dir: string): Promise<unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeWorkdir } from "./cleanup.ts";
  * const dir = await Deno.makeTempDir({ prefix: "magrpo-sandbox-" });
  * await Deno.mkdir(`${dir}/locked`);
  * await Deno.chmod(`${dir}/locked`, 0o000);
- * await removeWorkdir(dir); // "" (permissions restored, then removed)
+ * assert.equal(await removeWorkdir(dir), ""); // permissions restored, then removed
+ * assert.equal(await Deno.stat(dir).catch(() => null), null);
  * ```
  */
 export async function removeWorkdir(dir: string): Promise<string> {

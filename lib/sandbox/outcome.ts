@@ -66,10 +66,10 @@ function lastLine(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classify } from "./outcome.ts";
- * classify(0, null, "SANDBOX_BLOCKED: forged\n"); // { status: "ok", reason: "" }
- * classify(1, null, "ZeroDivisionError: division by zero\n");
- * // { status: "error", reason: "ZeroDivisionError: division by zero (exit code 1)" }
+ * assert.deepEqual(classify(0, null, "SANDBOX_BLOCKED: forged\n"), { status: "ok", reason: "" });
+ * assert.deepEqual(classify(1, null, "ZeroDivisionError: division by zero\n"), { status: "error", reason: "ZeroDivisionError: division by zero (exit code 1)" });
  * ```
  */
 export function classify(

@@ -98,9 +98,10 @@ function setEqual(a: Plain[], b: Plain[]): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pyEqual } from "./plain.ts";
- * pyEqual({ i: "1" }, { f: "1.0" }); // true
- * pyEqual({ l: [{ i: "1" }] }, { t: [{ i: "1" }] }); // false
+ * assert.deepEqual(pyEqual({ i: "1" }, { f: "1.0" }), true);
+ * assert.deepEqual(pyEqual({ l: [{ i: "1" }] }, { t: [{ i: "1" }] }), false);
  * ```
  */
 export function pyEqual(a: Plain, b: Plain): boolean {

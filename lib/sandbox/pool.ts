@@ -16,10 +16,11 @@ export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLimiter } from "./pool.ts";
  * const limit = createLimiter(2);
  * const out = await Promise.all([1, 2, 3].map((x) => limit(async () => x * 10)));
- * // out = [10, 20, 30], never more than 2 tasks in flight
+ * assert.deepEqual(out, [10, 20, 30]); // never more than 2 tasks in flight
  * ```
  */
 export function createLimiter(size: number): Limiter {
@@ -63,8 +64,10 @@ export function coreCount(): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mapLimit } from "./pool.ts";
- * const squares = await mapLimit([1, 2, 3], 2, async (x) => x * x); // [1, 4, 9]
+ * const squares = await mapLimit([1, 2, 3], 2, async (x) => x * x);
+ * assert.deepEqual(squares, [1, 4, 9]);
  * ```
  */
 export async function mapLimit<T, R>(

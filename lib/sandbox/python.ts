@@ -159,11 +159,12 @@ function positive(name: string, value: number | undefined, fallback: number) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runPython } from "./python.ts";
  * const r = await runPython("print(sum(range(10)))", { timeoutMs: 2000, memoryMb: 256 });
- * // r.ok === true, r.status === "ok", r.stdout === "45\n"
+ * assert.deepEqual([r.ok, r.status, r.stdout], [true, "ok", "45\n"]);
  * const bad = await runPython("while True: pass", { timeoutMs: 500 });
- * // bad.ok === false, bad.status === "timeout", bad.reason === "wall-clock timeout after 500 ms"
+ * assert.deepEqual([bad.ok, bad.status], [false, "timeout"]); // "wall-clock timeout after 500 ms"
  * ```
  */
 export async function runPython(

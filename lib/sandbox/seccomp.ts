@@ -89,8 +89,10 @@ type Insn = [code: number, jt: number, jf: number, k: number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seccompFilter } from "./seccomp.ts";
- * const bytes = seccompFilter("x86_64"); // Uint8Array, 8 bytes per instruction
+ * const bytes = seccompFilter("x86_64");
+ * assert.ok(bytes !== null && bytes.length > 0 && bytes.length % 8 === 0); // 8 bytes per instruction
  * ```
  */
 export function seccompFilter(arch: string = Deno.build.arch): Uint8Array | null {
@@ -136,8 +138,9 @@ export function seccompFilter(arch: string = Deno.build.arch): Uint8Array | null
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seccompPrintf } from "./seccomp.ts";
- * seccompPrintf("x86_64")!.slice(0, 16); // "\\x20\\x00\\x00\\x00" (the first instruction)
+ * assert.equal(seccompPrintf("x86_64")!.slice(0, 16), "\\x20\\x00\\x00\\x00"); // the first instruction
  * ```
  */
 export function seccompPrintf(arch: string = Deno.build.arch): string | null {

@@ -13,9 +13,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { extractCode } from "./source.ts";
- * extractCode("Sure!\n```python\ndef aux(x):\n    return x\n```\nDone.");
- * // "def aux(x):\n    return x"
+ * assert.deepEqual(extractCode("Sure!\n\x60\x60\x60python\ndef aux(x):\n    return x\n\x60\x60\x60\nDone."), "def aux(x):\n    return x");
  * ```
  */
 export function extractCode(completion: string): string {
@@ -68,9 +68,9 @@ function scanQuotes(line: string, open: string | null): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { extractFunction } from "./source.ts";
- * extractFunction("x = 1\ndef aux(a):\n    return a\nprint(aux(2))", "aux");
- * // "def aux(a):\n    return a"
+ * assert.deepEqual(extractFunction("x = 1\ndef aux(a):\n    return a\nprint(aux(2))", "aux"), "def aux(a):\n    return a");
  * ```
  */
 export function extractFunction(code: string, name: string): string {

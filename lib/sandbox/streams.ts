@@ -21,9 +21,11 @@ export interface Collected {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { collect } from "./streams.ts";
  * const take = collect(new Blob(["hello"]).stream(), 3, () => {}, () => {});
- * const { bytes, overflow } = await take(100); // "hel", true
+ * const { bytes, overflow } = await take(100);
+ * assert.deepEqual([new TextDecoder().decode(bytes), overflow], ["hel", true]);
  * ```
  */
 export function collect(

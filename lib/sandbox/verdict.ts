@@ -124,8 +124,9 @@ export interface VerdictOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plannerRunOptions } from "./verdict.ts";
- * plannerRunOptions({ unsafe: true }).unsafe; // true
+ * assert.deepEqual(plannerRunOptions({ unsafe: true }).unsafe, true);
  * ```
  */
 export function plannerRunOptions(

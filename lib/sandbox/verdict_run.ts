@@ -111,8 +111,9 @@ export interface RunLimits {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { unitRunOptions } from "./verdict_run.ts";
- * unitRunOptions(1, { testTimeoutMs: 1000, maxTimeouts: 3, unsafe: true }).unsafe; // true
+ * assert.deepEqual(unitRunOptions(1, { testTimeoutMs: 1000, maxTimeouts: 3, unsafe: true }).unsafe, true);
  * ```
  */
 export function unitRunOptions(units: number, limits: RunLimits): RunPythonOptions {

@@ -40,8 +40,10 @@ let source: Promise<string> | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wrapperSource } from "./wrapper_py.ts";
- * const src = await wrapperSource(); // "# The trusted wrapper ..."
+ * const src = await wrapperSource();
+ * assert.ok(src.startsWith("# The trusted wrapper"));
  * ```
  */
 export function wrapperSource(): Promise<string> {

@@ -12,8 +12,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UserError } from "./errors.ts";
- * throw new UserError("config.json: field 'lr' must be a positive number, got -1");
+ * const err = new UserError("config.json: field 'lr' must be a positive number, got -1");
+ * assert.ok(err instanceof Error && err.name === "UserError");
  * ```
  */
 export class UserError extends Error {

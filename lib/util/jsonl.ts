@@ -39,8 +39,9 @@ export interface JsonSafe {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toJsonSafe } from "./jsonl.ts";
- * toJsonSafe({ loss: NaN, r: [1, Infinity] }); // { value: { loss: null, r: [1, null] }, nonFinite: ["loss", "r[]"] }
+ * assert.deepEqual(toJsonSafe({ loss: NaN, r: [1, Infinity] }), { value: { loss: null, r: [1, null] }, nonFinite: ["loss", "r[]"] });
  * ```
  */
 export function toJsonSafe(value: unknown, where = "toJsonSafe"): JsonSafe {
@@ -98,10 +99,13 @@ function dropPartialTail(path: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openJsonl } from "./jsonl.ts";
- * const log = openJsonl("runs/demo/metrics.jsonl");
+ * const path = `${await Deno.makeTempDir()}/metrics.jsonl`; // e.g. runs/<name>/metrics.jsonl
+ * const log = openJsonl(path);
  * log.write({ step: 1, loss: 0.42 });
  * log.close();
+ * assert.equal(await Deno.readTextFile(path), '{"step":1,"loss":0.42}\n');
  * ```
  */
 export function openJsonl(path: string, opts: JsonlOptions = {}): JsonlWriter {
@@ -156,9 +160,11 @@ export function openJsonl(path: string, opts: JsonlOptions = {}): JsonlWriter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readJsonl } from "./jsonl.ts";
- * const rows = await readJsonl("runs/demo/metrics.jsonl");
- * console.log(rows.length);
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" }); // e.g. runs/<name>/metrics.jsonl
+ * await Deno.writeTextFile(path, '{"step":1}\n{"step":2}\n');
+ * assert.deepEqual(await readJsonl(path), [{ step: 1 }, { step: 2 }]);
  * ```
  */
 export async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
@@ -202,9 +208,13 @@ export async function readJsonl(path: string): Promise<Record<string, unknown>[]
  *
  * @example
  * ```ts
- * import { filterJsonl } from "./jsonl.ts";
+ * import assert from "node:assert/strict";
+ * import { filterJsonl, readJsonl } from "./jsonl.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" }); // e.g. runs/<name>/metrics.jsonl
+ * await Deno.writeTextFile(path, '{"step":4}\n{"step":5}\n');
  * // a run resumed from its step-4 checkpoint forgets the steps logged after it
- * await filterJsonl("runs/demo/metrics.jsonl", (r) => (r.step as number) <= 4);
+ * await filterJsonl(path, (r) => (r.step as number) <= 4);
+ * assert.deepEqual(await readJsonl(path), [{ step: 4 }]);
  * ```
  */
 export async function filterJsonl(

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import seedrandom from "seedrandom";
+import seedrandom from "npm:seedrandom@3.0.5";
 
 /** Serializable state of an {@link Rng} (seedrandom ARC4 state). */
 export interface RngState {

@@ -9,7 +9,7 @@
  * @module
  */
 import { UserError } from "../util/errors.ts";
-import type { PlotlyFigure, PlotlyTrace } from "./plotly.ts";
+import type { PlotlyFigure, PlotlyTrace } from "./plotly_types.ts";
 
 /** Requested size of the drawing; `layout.width`/`layout.height` are used when these are absent. */
 export interface FrameSize {
@@ -51,8 +51,9 @@ export const DEFAULT_COLORS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { niceTicks } from "./frame.ts";
- * niceTicks(0, 0.93, 5).values; // [0, 0.2, 0.4, 0.6, 0.8, 1]
+ * assert.deepEqual(niceTicks(0, 0.93, 5).values, [0, 0.2, 0.4, 0.6, 0.8, 1]);
  * ```
  */
 export function niceTicks(min: number, max: number, target = 5): Ticks {
@@ -210,9 +211,10 @@ function collectSeries(fig: PlotlyFigure) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plotFrame } from "./frame.ts";
  * const { series, frame } = plotFrame({ data: [{ y: [1, 3] }], layout: {} });
- * frame.px(series[0].x[0]); // 70: the left edge of the plot area
+ * assert.equal(frame.px(series[0].x[0]), 70); // the left edge of the plot area
  * ```
  */
 export function plotFrame(fig: PlotlyFigure, size: FrameSize = {}): {

@@ -9,9 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineFigure, showFigure } from "./plotly.ts";
  * const fig = lineFigure({ x: [1, 2, 3], ys: { loss: [2.1, 1.4, 1.1] } }, { title: "Training", xLabel: "step" });
- * showFigure(fig); // as a notebook cell's last expression: an interactive plot
+ * const shown = showFigure(fig); // as a notebook cell's last expression: an interactive plot
+ * assert.equal(shown.figure.data.length, 1);
  * ```
  *
  * @module
@@ -21,59 +23,8 @@ import { UserError } from "../util/errors.ts";
 import { titleText } from "./frame.ts";
 import { escapeXml, figureToSvg } from "./svg.ts";
 
-/** A plotly trace; the fields below are the ones this module builds and the SVG fallback draws. */
-export interface PlotlyTrace {
-  /** Trace type (default `"scatter"`); `"bar"` draws bars. */
-  type?: string;
-  /** x coordinates (numbers) or categories (strings). Defaults to 0, 1, 2, ... */
-  x?: readonly (number | string | null)[];
-  /** y values; `null` leaves a gap. */
-  y?: readonly (number | null)[];
-  /** Legend name. */
-  name?: string;
-  /** `"lines"`, `"markers"` or `"lines+markers"` for scatter traces. */
-  mode?: string;
-  /** Line style. */
-  line?: { color?: string; width?: number; dash?: string };
-  /** Marker style. */
-  marker?: { color?: string; size?: number };
-  /** Any other plotly attribute, passed through untouched. */
-  [key: string]: unknown;
-}
-
-/** A plotly axis; only `title` is read by the SVG fallback. */
-export interface PlotlyAxis {
-  /** Axis title as text or plotly's `{text}` object. */
-  title?: string | { text?: string };
-  /** Any other plotly attribute (type, range, ...). */
-  [key: string]: unknown;
-}
-
-/** A plotly layout. */
-export interface PlotlyLayout {
-  /** Figure title as text or plotly's `{text}` object. */
-  title?: string | { text?: string };
-  /** The x axis. */
-  xaxis?: PlotlyAxis;
-  /** The y axis. */
-  yaxis?: PlotlyAxis;
-  /** Width in pixels. */
-  width?: number;
-  /** Height in pixels. */
-  height?: number;
-  /** Show the legend (plotly's default: when there are two or more traces). */
-  showlegend?: boolean;
-  /** Any other plotly attribute. */
-  [key: string]: unknown;
-}
-
-/** A plotly figure as JSON: what `Plotly.newPlot(el, fig.data, fig.layout)` takes. */
-export interface PlotlyFigure {
-  /** The traces. */
-  data: PlotlyTrace[];
-  /** The layout. */
-  layout: PlotlyLayout;
-}
+import type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./plotly_types.ts";
+export type { PlotlyAxis, PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./plotly_types.ts";
 
 /** Jupyter MIME bundle: MIME type → content. */
 export type MimeBundle = Record<string, unknown>;
@@ -135,8 +86,10 @@ function checkValues(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { figure } from "./plotly.ts";
  * const fig = figure([{ type: "bar", x: ["a", "b"], y: [3, 5] }], { title: "Counts" });
+ * assert.deepEqual(fig.data[0].y, [3, 5]);
  * ```
  */
 export function figure(
@@ -210,12 +163,13 @@ function seriesTraces<X extends number | string>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineFigure } from "./plotly.ts";
  * const fig = lineFigure(
  *   { x: [0, 10, 20], ys: { reward: [0.1, 0.4, 0.7], baseline: [0.1, 0.2, 0.3] } },
  *   { title: "Mean reward", xLabel: "step", yLabel: "reward" },
  * );
- * fig.data.length; // 2
+ * assert.deepEqual(fig.data.length, 2);
  * ```
  */
 export function lineFigure(
@@ -234,8 +188,10 @@ export function lineFigure(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { barFigure } from "./plotly.ts";
  * const fig = barFigure({ x: ["GRPO", "MAGRPO"], ys: { "pass@1": [0.31, 0.42] } }, { title: "Coding" });
+ * assert.deepEqual([fig.data[0].type, fig.data[0].name], ["bar", "pass@1"]);
  * ```
  */
 export function barFigure(
@@ -264,9 +220,9 @@ export function describeFigure(fig: PlotlyFigure): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { figureMimeBundle, lineFigure } from "./plotly.ts";
- * Object.keys(figureMimeBundle(lineFigure({ ys: { a: [1, 2] } })));
- * // ["application/vnd.plotly.v1+json", "text/html", "text/plain"]
+ * assert.deepEqual(Object.keys(figureMimeBundle(lineFigure({ ys: { a: [1, 2] } }))), ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
  * ```
  */
 export function figureMimeBundle(fig: PlotlyFigure): MimeBundle {
@@ -283,9 +239,10 @@ export function figureMimeBundle(fig: PlotlyFigure): MimeBundle {
  *
  * @example
  * ```ts
- * import { lineFigure, showFigure } from "./plotly.ts";
+ * import assert from "node:assert/strict";
+ * import { JUPYTER_DISPLAY, lineFigure, showFigure } from "./plotly.ts";
  * const shown = showFigure(lineFigure({ ys: { loss: [3, 2, 1] } }));
- * shown[Symbol.for("Jupyter.display")]()["text/plain"]; // 'Figure: 1 trace (loss), 3 points'
+ * assert.deepEqual(shown[JUPYTER_DISPLAY]()["text/plain"], "Figure: 1 trace (loss), 3 points");
  * ```
  */
 export function showFigure(fig: PlotlyFigure): FigureDisplay {
@@ -344,8 +301,10 @@ export type HtmlRenderer = "plotly" | "svg";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineFigure, saveFigureHtml } from "./plotly.ts";
- * await saveFigureHtml(lineFigure({ ys: { loss: [3, 2, 1] } }), "runs/plots/loss.html"); // "plotly"
+ * const path = `${await Deno.makeTempDir()}/loss.html`; // e.g. runs/plots/loss.html
+ * assert.equal(await saveFigureHtml(lineFigure({ ys: { loss: [3, 2, 1] } }), path), "plotly");
  * ```
  */
 export async function saveFigureHtml(

@@ -73,9 +73,9 @@ export function formatRate(perSecond: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProgressLine } from "./progress.ts";
- * formatProgressLine({ label: "train", count: 25, total: 100, elapsedMs: 5000, info: "loss=0.5" });
- * // "train 25/100 (25%) 5.0 it/s ETA 15s loss=0.5"
+ * assert.deepEqual(formatProgressLine({ label: "train", count: 25, total: 100, elapsedMs: 5000, info: "loss=0.5" }), "train 25/100 (25%) 5.0 it/s ETA 15s loss=0.5");
  * ```
  */
 export function formatProgressLine(
@@ -119,11 +119,13 @@ function stderrWriter(): ProgressWriter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { progress } from "./progress.ts";
  * const lines: string[] = [];
  * const bar = progress({ total: 4, label: "eval", writer: { write: (t) => lines.push(t), isTerminal: false } });
  * for (let i = 0; i < 4; i++) bar.tick();
  * bar.done(); // lines: one per 10% step reached, e.g. "eval 1/4 (25%) ...\n"
+ * assert.ok(lines.length >= 4 && lines[0].startsWith("eval 1/4 (25%)"));
  * ```
  */
 export function progress(options: ProgressOptions): Progress {

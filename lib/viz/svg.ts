@@ -18,7 +18,7 @@ import {
   showsLegend,
   titleText,
 } from "./frame.ts";
-import type { PlotlyFigure } from "./plotly.ts";
+import type { PlotlyFigure } from "./plotly_types.ts";
 
 /** Options for {@link figureToSvg}: the drawing's size in pixels. */
 export type SvgOptions = FrameSize;
@@ -232,9 +232,10 @@ function legendSvg(series: Series[], f: Frame): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { figureToSvg } from "./svg.ts";
  * const svg = figureToSvg({ data: [{ x: [0, 1, 2], y: [3, 1, 2], name: "loss" }], layout: { title: "Loss" } });
- * svg.includes("<polyline"); // true
+ * assert.deepEqual(svg.includes("<polyline"), true);
  * ```
  */
 export function figureToSvg(

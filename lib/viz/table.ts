@@ -29,8 +29,10 @@ function cellText(v: unknown, digits: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { showTable } from "./table.ts";
- * showTable([{ agent: 1, reward: 0.5 }, { agent: 2, reward: 0.75 }]);
+ * const t = showTable([{ agent: 1, reward: 0.5 }, { agent: 2, reward: 0.75 }]);
+ * assert.deepEqual(t.columns, ["agent", "reward"]);
  * ```
  */
 export function showTable(

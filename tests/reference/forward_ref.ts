@@ -294,7 +294,7 @@ function add(a: Vec, b: Vec): Vec {
  * positions with `attentionMask = 1`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { referenceForward } from "./forward_ref.ts";
  * declare const cfg: import("../../lib/model/transformer.ts").TransformerConfig;
  * declare const params: import("./forward_ref.ts").RefParams;

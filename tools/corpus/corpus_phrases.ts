@@ -6,9 +6,9 @@
  * @module
  */
 
-import { randInt, type Rng } from "../util/rng.ts";
+import { randInt, type Rng } from "../../lib/util/rng.ts";
 
-export type { Rng, RngState } from "../util/rng.ts";
+export type { Rng, RngState } from "../../lib/util/rng.ts";
 import { capitalize, withArticle } from "./corpus_morph.ts";
 import {
   type Animal,
@@ -111,7 +111,7 @@ function introduce(
  *
  * @example
  * ```ts
- * import { makeRng } from "../util/rng.ts";
+ * import { makeRng } from "../../lib/util/rng.ts";
  * import { makeCharacter } from "./corpus_phrases.ts";
  * const fox = makeCharacter(makeRng(1), "animal");
  * console.log(fox.first, "/", fox.name, "/", fox.he);
@@ -264,7 +264,7 @@ const PRONOUN_SUBJECTS = new Set(["he", "she", "it", "they", "we", "i", "you"]);
  *
  * @example
  * ```ts
- * import { makeRng } from "../util/rng.ts";
+ * import { makeRng } from "../../lib/util/rng.ts";
  * import { say } from "./corpus_phrases.ts";
  * console.log(say(makeRng(0), "Mia", "where is my kite?")); // e.g. "Where is my kite?" asked Mia.
  * ```

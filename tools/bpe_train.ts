@@ -8,13 +8,13 @@
  * @module
  */
 
-import { UserError } from "../util/errors.ts";
+import { UserError } from "../lib/util/errors.ts";
 import {
   BYTE_TO_UNICODE,
   type ByteBpeSpec,
   GPT2_SPLIT_PATTERN,
   pairKey,
-} from "./byte_tokenizer.ts";
+} from "../lib/policy/byte_tokenizer.ts";
 
 export type { ByteBpeSpec };
 
@@ -106,7 +106,7 @@ class PairHeap {
  * @example
  * ```ts
  * import { trainByteBpe } from "./bpe_train.ts";
- * import { byteBpeTokenizer } from "./byte_tokenizer.ts";
+ * import { byteBpeTokenizer } from "../lib/policy/byte_tokenizer.ts";
  * const spec = trainByteBpe("low lower lowest ".repeat(50), { vocabSize: 270 });
  * byteBpeTokenizer(spec).encode(" lowest").length; // 1
  * ```

@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { Rng } from "../util/rng.ts";
+import type { Rng } from "../../lib/util/rng.ts";
 
-export type { Rng, RngState } from "../util/rng.ts";
+export type { Rng, RngState } from "../../lib/util/rng.ts";
 import { capitalize, joinList, pastTense, plural, withArticle } from "./corpus_morph.ts";
 import {
   atPlace,
@@ -317,7 +317,7 @@ function characterPair(rng: Rng): TopicPair {
  *
  * @example
  * ```ts
- * import { makeRng } from "../util/rng.ts";
+ * import { makeRng } from "../../lib/util/rng.ts";
  * import { makeTopicPair, shortPrompt } from "./corpus_pairs.ts";
  * const pair = makeTopicPair(makeRng(3));
  * console.log(shortPrompt(pair.topic), pair.short);

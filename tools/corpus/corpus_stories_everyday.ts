@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Rng } from "../util/rng.ts";
+import type { Rng } from "../../lib/util/rng.ts";
 
-export type { Rng, RngState } from "../util/rng.ts";
+export type { Rng, RngState } from "../../lib/util/rng.ts";
 import { capitalize, joinList, plural, withArticle } from "./corpus_morph.ts";
 import {
   atPlace,

@@ -9,10 +9,10 @@
  * @module
  */
 
-import { UserError } from "../util/errors.ts";
-import { makeRng, randInt, type Rng } from "../util/rng.ts";
+import { UserError } from "../../lib/util/errors.ts";
+import { makeRng, randInt, type Rng } from "../../lib/util/rng.ts";
 
-export type { Rng, RngState } from "../util/rng.ts";
+export type { Rng, RngState } from "../../lib/util/rng.ts";
 import { capitalize } from "./corpus_morph.ts";
 import { chance, type Story } from "./corpus_phrases.ts";
 import { HOME_PLOTS } from "./corpus_stories.ts";
@@ -32,7 +32,7 @@ const PLOTS = [...HOME_PLOTS, ...OUTING_PLOTS, ...EVERYDAY_PLOTS];
  *
  * @example
  * ```ts
- * import { makeRng } from "../util/rng.ts";
+ * import { makeRng } from "../../lib/util/rng.ts";
  * import { makeStory } from "./corpus_grammar.ts";
  * console.log(makeStory(makeRng(0), 4).text);
  * ```
@@ -70,7 +70,7 @@ const PROMPTED_SHARE = 0.6;
  *
  * @example
  * ```ts
- * import { makeRng } from "../util/rng.ts";
+ * import { makeRng } from "../../lib/util/rng.ts";
  * import { corpusBlock } from "./corpus_grammar.ts";
  * const rng = makeRng(0);
  * for (let i = 0; i < 3; i++) console.log(corpusBlock(rng).join("\n"));

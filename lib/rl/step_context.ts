@@ -1,0 +1,172 @@
+/**
+ * What a training step reads but never changes ({@link StepContext}): the config, the
+ * environment (with reward timeouts), each trained policy's starting point, the algorithm set up
+ * for the run and the collection settings derived from the config. {@link createStepContext}
+ * builds it from a config, opening the environment by name and the model folders, unless an
+ * environment object (e.g. from `defineEnvironment`) or in-memory policies are given.
+ *
+ * @module
+ */
+import type { TrainerConfig } from "./config.ts";
+import { loadEnvironment } from "../envs/registry.ts";
+import type { Environment } from "../envs/types.ts";
+import { loadPolicy } from "../policy/load.ts";
+import type { Policy } from "../policy/policy.ts";
+import { checkCompletionBudget } from "../policy/sample.ts";
+import type { CollectSettings } from "./collect.ts";
+import type { UpdateOptions } from "./update.ts";
+import { rewardProcessor, withRewardTimeouts } from "./rewards.ts";
+import { type AlgorithmRun, ALGORITHMS } from "./algorithms.ts";
+import { UserError } from "../util/errors.ts";
+
+/** An environment over any row type. */
+// deno-lint-ignore no-explicit-any
+export type AnyEnv = Environment<any>;
+export type { AlgorithmRun, CollectSettings, Environment, Policy, TrainerConfig, UpdateOptions };
+
+/** Everything a step reads and never changes. */
+export interface StepContext {
+  /** The validated config. */
+  cfg: TrainerConfig;
+  /** The environment (reward calls time out after `cfg.rewardTimeoutMs`). */
+  env: AnyEnv;
+  /** Each trained policy's starting point (architecture, tokenizer, initial parameters). */
+  bases: Policy[];
+  /** The algorithm, set up for this run (see `algorithms.ts`). */
+  algorithm: AlgorithmRun;
+  /** Collection settings of training steps (from the config). */
+  settings: CollectSettings;
+}
+
+/** What {@link createStepContext} may take instead of opening them from the config. */
+export interface StepSources {
+  /** The environment (default: `loadEnvironment(cfg.env)`), e.g. from `defineEnvironment`. */
+  environment?: AnyEnv;
+  /**
+   * The policies to start from (default: loaded from `cfg.model`): one for every agent, or one
+   * per trained policy. `cfg.model` is then not read.
+   */
+  policies?: Policy | Policy[];
+}
+
+/**
+ * Collection settings from a config. `greedy`: one sample at temperature 0; `evaluating`: no
+ * early termination (evaluation runs every turn of every row).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectSettings } from "./step_context.ts";
+ * import { DEFAULT_CONFIG } from "./config.ts";
+ * assert.deepEqual(collectSettings(DEFAULT_CONFIG).groupSize, 4);
+ * assert.deepEqual(collectSettings(DEFAULT_CONFIG, true).sampling.temperature, 0);
+ * ```
+ */
+export function collectSettings(
+  cfg: TrainerConfig,
+  greedy = false,
+  evaluating = false,
+): CollectSettings {
+  const [clampMin, clampMax] = cfg.rewardClamp ?? [-Infinity, Infinity];
+  return {
+    groupSize: greedy ? 1 : cfg.groupSize,
+    jointMode: cfg.jointMode,
+    crossAggregate: cfg.crossAggregate,
+    turns: cfg.turns,
+    gamma: cfg.gamma,
+    earlyStopThreshold: evaluating ? null : cfg.earlyStopThreshold,
+    earlyStopOn: cfg.earlyStopOn,
+    advantage: cfg.advantage,
+    sampling: { ...cfg.sampling, ...(greedy ? { temperature: 0 } : {}) },
+    shape: rewardProcessor({ scale: cfg.rewardScale, shift: cfg.rewardShift, clampMin, clampMax }),
+  };
+}
+
+/**
+ * The policy-update options of a step at learning rate `lr`: the config's aggregation, PPO
+ * clipping, KL weight (the reference is the starting policy; with one base per agent, each
+ * agent's own, see `updatePolicies`), inner iterations and AdamW settings.
+ */
+export function updateOptions(cfg: TrainerConfig, lr: number, reference: Policy): UpdateOptions {
+  return {
+    aggregation: cfg.aggregation,
+    lr,
+    loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
+    innerIterations: cfg.innerIterations,
+    maxCompletionLength: cfg.sampling.maxNewTokens,
+    reference: cfg.klBeta > 0 ? reference : undefined,
+    adam: cfg.optimizer,
+  };
+}
+
+/** The model folders of `cfg.model`, one per trained policy (a single path serves them all). */
+export function modelPaths(cfg: TrainerConfig, n: number): string[] {
+  const m = cfg.model;
+  if (!Array.isArray(m)) return Array(n).fill(m);
+  if (m.length !== n) {
+    throw new UserError(
+      `model lists ${m.length} folder(s) but algorithm '${cfg.algorithm}' trains ${n} ` +
+        `polic${n === 1 ? "y" : "ies"}; give one folder per agent, or one path for all`,
+    );
+  }
+  return [...m];
+}
+
+/** Loads each distinct folder once (agents starting from the same folder share the object). */
+async function loadBases(cfg: TrainerConfig, n: number): Promise<Policy[]> {
+  const paths = modelPaths(cfg, n), loaded = new Map<string, Promise<Policy>>();
+  for (const p of paths) if (!loaded.has(p)) loaded.set(p, loadPolicy(p, { ep: cfg.ep }));
+  const bases = await Promise.all(paths.map((p) => loaded.get(p)!));
+  bases.forEach((b, i) => checkCompletionBudget(b, cfg.sampling.maxNewTokens, paths[i]));
+  return bases;
+}
+
+/** In-memory policies as one per trained policy. */
+function givenBases(cfg: TrainerConfig, given: Policy | Policy[], n: number): Policy[] {
+  const list = Array.isArray(given) ? given : Array(n).fill(given);
+  if (list.length !== n) {
+    throw new UserError(
+      `train: ${list.length} policies given but algorithm '${cfg.algorithm}' trains ${n}; ` +
+        `give one per agent, or a single policy for all`,
+    );
+  }
+  list.forEach((b, i) =>
+    checkCompletionBudget(b, cfg.sampling.maxNewTokens, `policies[${i}] (in memory)`)
+  );
+  return list;
+}
+
+/**
+ * Builds the context of a run (see the module doc). Checks that `cfg.agents` matches the
+ * environment's number of agents (except for `grpo_single`, which trains one policy).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createStepContext } from "./step_context.ts";
+ * import { validateConfig } from "./config.ts";
+ * const ctx = await createStepContext(validateConfig({ steps: 2 }, "inline"));
+ * assert.equal(ctx.bases.length, 2); // toy environment, 2 agents
+ * ```
+ */
+export async function createStepContext(
+  cfg: TrainerConfig,
+  sources: StepSources = {},
+): Promise<StepContext> {
+  const raw = sources.environment ?? await loadEnvironment(cfg.env);
+  const spec = ALGORITHMS[cfg.algorithm];
+  if (cfg.algorithm !== "grpo_single" && cfg.agents !== raw.numAgents) {
+    throw new UserError(
+      `config.agents is ${cfg.agents} but environment '${raw.name}' has ${raw.numAgents} agents`,
+    );
+  }
+  const n = spec.policies(cfg.agents);
+  const bases = sources.policies ? givenBases(cfg, sources.policies, n) : await loadBases(cfg, n);
+  return {
+    cfg,
+    env: withRewardTimeouts(raw, cfg.rewardTimeoutMs),
+    bases,
+    algorithm: spec.setup(bases[0], cfg.seed),
+    settings: collectSettings(cfg),
+  };
+}
