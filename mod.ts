@@ -103,7 +103,14 @@ export type { RunState, StepContext, StepResult } from "./lib/rl/mod.ts";
 
 // The trainer: configuration and the loop.
 export { DEFAULT_CONFIG, evaluate, loadConfig, train, validateConfig } from "./lib/rl/mod.ts";
-export type { StepRecord, TrainerConfig, TrainOptions, TrainResult } from "./lib/rl/mod.ts";
+export type {
+  EvalRecord,
+  MetricsRecord,
+  StepRecord,
+  TrainerConfig,
+  TrainOptions,
+  TrainResult,
+} from "./lib/rl/mod.ts";
 
 // Metrics (more in ./lib/metrics/mod.ts).
 export { accuracyAtK, codebleu, passAtK, passOrNotAtK, rougeL, rougeN } from "./lib/metrics/mod.ts";

@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
 /** Shapes of the benchmarked step. */
 const RUN = args.quick
   ? { agents: 2, groupSize: 4, promptLen: 32, maxNewTokens: 16, warmup: 1, steps: 3 }
-  : { agents: 2, groupSize: 4, promptLen: 48, maxNewTokens: 32, warmup: 1, steps: 4 };
+  : { agents: 2, groupSize: 4, promptLen: 48, maxNewTokens: 32, warmup: 3, steps: 4 };
 if (args.steps) RUN.steps = Number(args.steps);
 
 const SIZES: Record<string, Partial<ModelConfig>> = {

@@ -40,20 +40,22 @@ Deno.test("train writes TensorBoard events, completions and a manifest; checkpoi
       means.map(Math.fround),
     );
     assert.equal(decoded[1].scalars["train/loss/1"], Math.fround(steps[0].loss[1]));
-    // completions every 2 steps: step 2 only, a group of G = 2 joint answers with their rewards
+    // completions at step 1 and every 2 steps; each a group of G = 2 joint answers with rewards
     const comps = await readCompletions(`${dir}/completions.jsonl`);
-    assert.deepEqual(comps.map((c) => c.step), [2]);
+    assert.deepEqual(comps.map((c) => c.step), [1, 2]);
     assert.equal(comps[0].answers.length, 2);
-    assert.equal(comps[0].prompts.length, 2);
-    assert.equal(comps[0].answers[0].texts.length, 2);
+    assert.equal(comps[1].prompts.length, 2);
+    assert.equal(comps[1].answers[0].texts.length, 2);
     assert.equal(
-      comps[0].answers.reduce((a, x) => a + x.reward, 0) / 2,
+      comps[1].answers.reduce((a, x) => a + x.reward, 0) / 2,
       steps[1].reward.mean,
     );
     const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
     assert.equal(manifest.seeds.seed, 0);
     assert.equal(manifest.executionProvider.requested, "cpu");
-    assert.ok(manifest.files.model.some((f: { path: string }) => f.path.endsWith("model.safetensors")));
+    assert.ok(
+      manifest.files.model.some((f: { path: string }) => f.path.endsWith("model.safetensors")),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

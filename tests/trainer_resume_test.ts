@@ -99,7 +99,7 @@ Deno.test("resume: false starts over (old metrics, checkpoints and agents remove
     );
     assert.deepEqual(out, [
       `fresh run in ${root}/r: removed the previous run's metrics.jsonl (2 lines), ` +
-      `1 checkpoint, agent-0, agent-1`,
+      `1 checkpoint, agent-0, agent-1, 1 TensorBoard event file, completions.jsonl`,
     ]);
     const lines = (await readJsonl(`${root}/r/metrics.jsonl`)) as Line[];
     assert.deepEqual(lines.map((r) => r.step), [1]);

@@ -16,7 +16,6 @@ import { sampleGroups } from "../lib/rl/rollout.ts";
 import { toyEnv, toyReward, type ToyRow } from "../lib/envs/toy.ts";
 import { makeRng } from "../lib/util/rng.ts";
 import { writeRunFigure } from "../lib/log/curves.ts";
-import type { MetricsRecord } from "../lib/rl/records.ts";
 import { runCli, UserError } from "../lib/util/errors.ts";
 import { resolveFrom } from "../lib/rl/config_file.ts";
 import { fileURLToPath } from "node:url";
@@ -128,8 +127,7 @@ await runCli(async () => {
   const result = await train(cfg, {
     resume: false,
     quiet: true,
-    onStep: (rec) => {
-      const r = rec as unknown as MetricsRecord;
+    onStep: (r) => {
       if (r.type !== "step") return;
       console.log(
         `step ${String(r.step).padStart(3)}  reward ${r.reward.mean.toFixed(3)}  loss ${
@@ -138,8 +136,7 @@ await runCli(async () => {
       );
     },
   });
-  const records = result.records as unknown as MetricsRecord[];
-  const rs = records.flatMap((r) => r.type === "step" ? [r] : []);
+  const rs = result.records.filter((r) => r.type === "step");
   const k = Math.min(5, Math.floor(rs.length / 2)) || 1;
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const first = rs.slice(0, k), last = rs.slice(-k);

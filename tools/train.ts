@@ -53,9 +53,7 @@ await runCli(async () => {
     `${cfg.algorithm} on ${cfg.env.name}: ${cfg.steps} steps, G=${cfg.groupSize}, seed ${cfg.seed} → ${dir}`,
   );
   const r = await train(cfg, { resume: !values.fresh });
-  const steps = r.records.filter((x) => x.type === "step") as unknown as {
-    reward: { mean: number };
-  }[];
+  const steps = r.records.filter((x) => x.type === "step");
   if (steps.length === 0) {
     console.log(
       `nothing to do: ${dir} already completed its ${cfg.steps} steps ` +

@@ -12,15 +12,25 @@
  *
  * @module
  */
-import type { Aggregation } from "./aggregation.ts";
-export type { Aggregation };
-import type { JointMode } from "./joint.ts";
-import type { Baseline } from "./advantages.ts";
-import type { LrSchedule } from "./schedule.ts";
+import type { TrainerConfig } from "./config_types.ts";
+export type {
+  Aggregation,
+  Algorithm,
+  Baseline,
+  CrossAggregate,
+  EarlyStopOn,
+  EnvName,
+  ExecutionProviderName,
+  JointMode,
+  ScheduleName,
+  TrainerConfig,
+  UpdateSchedule,
+} from "./config_types.ts";
 import { UserError } from "../util/errors.ts";
 import { configWarnings, groupSizeProblem, SLICE } from "./config_checks.ts";
 import { readConfigFile } from "./config_file.ts";
 import { applyOverrides } from "./config_overrides.ts";
+export { describeConfig } from "./config_json_schema.ts";
 export { configWarnings };
 import {
   deepFreeze,
@@ -29,154 +39,7 @@ import {
   mergeConfig,
   SCHEMA,
   show,
-  typeText,
 } from "./config_schema.ts";
-export type { Baseline, JointMode };
-
-/** Learning-rate schedule after warm-up. */
-export type ScheduleName = NonNullable<LrSchedule["schedule"]>;
-
-/** Training algorithm: MAGRPO or one of the baselines. */
-export type Algorithm = "magrpo" | "grpo_single" | "independent" | "critic";
-/** Built-in environments. */
-export type EnvName = "toy" | "tldr" | "arxiv" | "coding";
-/** onnxruntime execution provider. */
-export type ExecutionProviderName = "cpu" | "webgpu" | "cuda";
-/** How the rewards of the joint actions containing one completion make its return. */
-export type CrossAggregate = "sum" | "mean";
-/** Which rewards the early-termination test reads. */
-export type EarlyStopOn = "shaped" | "raw";
-/** One AdamW step per node group ("group", the authors') or per training step ("joint"). */
-export type UpdateSchedule = "group" | "joint";
-
-/** The whole trainer configuration (every field present after {@link validateConfig}). */
-export interface TrainerConfig {
-  /** Training algorithm (default "magrpo"). */ algorithm: Algorithm;
-  /** The task. */
-  env: {
-    /** Environment name (default "toy"). */ name: EnvName;
-    /** Data file or folder (default: the environment's built-in data). */ dataPath?: string;
-    /** Use at most this many training rows (default: all). */ maxRows?: number;
-    /** Training rows as a Python slice `"start:stop"` (default: the environment's split). */
-    trainSlice?: string;
-    /** Evaluation rows as a Python slice (of `evalDataPath`'s rows when set). */
-    evalSlice?: string;
-    /** Evaluation data file (default: rows held out from `dataPath`). */ evalDataPath?: string;
-    /** Share held out by the seeded split (default 0.2). */ evalFraction: number;
-    /** Coding reward: the authors' (default) or our stricter one. */
-    rewardVariant?: "authors" | "strict";
-    /** Coding multi-turn transition: the authors' level feedback (default) or ours. */
-    feedback?: "authors" | "full";
-    /** Coding first-turn prompts: the authors' formatter strings (default) or ours. */
-    prompts?: "authors" | "ours";
-    /**
-     * Run generated code even where the kernel cannot isolate it (resource limits and audit
-     * hook only; default false: refuse). Only on a machine you are willing to lose.
-     */
-    sandboxUnsafe: boolean;
-  };
-  /**
-   * Hugging Face model folder every agent starts from (default "data/default-model"), or one
-   * folder per trained policy (agents of different models; tokenizers need not agree, agents
-   * exchange text).
-   */
-  model: string | string[];
-  /** Number of agents N (default 2). */ agents: number;
-  /** onnxruntime execution provider (default "cpu"). */ ep: ExecutionProviderName;
-  /**
-   * Bit-identical runs and exact resume on CPU (default true): every ORT session runs on one
-   * intra-op thread. False: sampling and scoring use every core (faster, not guaranteed
-   * reproducible); train steps stay on one thread (see `hasScatterND` in engine/runtime.ts).
-   */
-  deterministic: boolean;
-  /** Completions per prompt and agent, the group size G (default 4). */ groupSize: number;
-  /** Joint-action mode (default "aligned"). */ jointMode: JointMode;
-  /** With `cross`, how joint rewards combine per completion (default "mean"). */
-  crossAggregate: CrossAggregate;
-  /** Turns per episode (default 1). */ turns: number;
-  /** Discount γ across turns (default 0.9). */ gamma: number;
-  /**
-   * Multi-turn early termination (default null: always expand): a node is not expanded when the
-   * mean of its G sibling joint actions' immediate rewards (shaped or raw: `earlyStopOn`) is
-   * strictly greater than this.
-   */
-  earlyStopThreshold: number | null;
-  /**
-   * Which rewards the early-termination test reads (default "shaped": after `rewardScale`,
-   * `rewardShift` and `rewardClamp`, as the authors' trainer does; "raw": as the reward returned).
-   */
-  earlyStopOn: EarlyStopOn;
-  /**
-   * When the policies are updated (default "group": one AdamW step per agent for each node's
-   * group of G joint actions, children before parents, as the authors' trainer; "joint": one
-   * step per agent over every sample of the training step).
-   */
-  updateSchedule: UpdateSchedule;
-  /** Group-relative advantages. */
-  advantage: {
-    /** Baseline (default "mean"). */ baseline: Baseline;
-    /** Divide by the group's standard deviation (default false). */ normalize: boolean;
-  };
-  /** Token aggregation of the policy loss (default "sequence_sum"). */ aggregation: Aggregation;
-  /** PPO clip range ε (default 0: no ratio, no clipping). */ clipEps: number;
-  /** Policy updates per batch of rollouts (default 1). */ innerIterations: number;
-  /** Weight β of the KL penalty to the initial policy (default 0: off). */ klBeta: number;
-  /** Rollout sampling. */
-  sampling: {
-    /** Longest completion in tokens (default 32). */ maxNewTokens: number;
-    /** Softmax temperature, 0 = greedy (default 1). */ temperature: number;
-    /** Keep the K most likely tokens, 0 = off (default 0). */ topK: number;
-    /** Nucleus sampling mass (default 1: off). */ topP: number;
-    /** Strings that end a completion (default none). */ stop: string[];
-    /** Wrap prompts in the tokenizer's chat template (default false: raw text). */
-    chatTemplate: boolean;
-  };
-  /** AdamW and learning-rate schedule. */
-  optimizer: {
-    /** Peak learning rate (default 1e-4). */ lr: number;
-    /** First-moment decay β₁ (default 0.9). */ beta1: number;
-    /** Second-moment decay β₂ (default 0.999). */ beta2: number;
-    /** Denominator ε (default 1e-8). */ eps: number;
-    /** Decoupled weight decay (default 0, as the authors). */ weightDecay: number;
-    /** Clip the global gradient norm, 0 = off (default 0, as the authors). */ maxGradNorm: number;
-    /** Linear warm-up steps (default 0). */ warmupSteps: number;
-    /** Schedule after warm-up (default "constant"). */ schedule: ScheduleName;
-  };
-  /** Training steps (default 100). */ steps: number;
-  /** Prompts per step (default 1). */ promptsPerStep: number;
-  /** Seed of every random stream (default 0). */ seed: number;
-  /** Rewards become `clamp(reward · rewardScale + rewardShift)` (default 1). */
-  rewardScale: number;
-  /** Added after scaling (default 0). */ rewardShift: number;
-  /** `[min, max]` clamp of shaped rewards (default null: none). */
-  rewardClamp: [number, number] | null;
-  /**
-   * A reward call whose promise has not settled after this many milliseconds fails the step,
-   * naming the example (default 600000: 10 minutes).
-   */
-  rewardTimeoutMs: number;
-  /** Periodic evaluation. */
-  eval: {
-    /** Evaluate every this many steps, 0 = off (default 0). */ every: number;
-    /** The first this many eval rows (default null: every eval row). */ prompts: number | null;
-    /** Greedy decoding for evaluation, with one sample (default true). */ greedy: boolean;
-    /** Episodes per eval row; n > 1: sampled, with pass@k (default 1). */ samples: number;
-  };
-  /** Logging. */
-  log: {
-    /** Run folder; `<name>` becomes the run name (default "runs/<name>"). */ dir: string;
-    /** Run name (default `<algorithm>-<env.name>-seed<seed>`). */ name?: string;
-    /** Log sampled completions every this many steps, 0 = off (default 10). */
-    completionsEvery: number;
-    /** Write TensorBoard event files beside `metrics.jsonl` (default true). */
-    tensorboard: boolean;
-  };
-  /** Checkpoints. */
-  checkpoint: {
-    /** Save every this many steps, 0 = off (default 50). */ every: number;
-    /** Keep the newest this many checkpoints (default 2). */ keep: number;
-  };
-}
 
 /** Settings that the trainer cannot run together (checked after every key is valid). */
 function combinationProblems(cfg: TrainerConfig): string[] {
@@ -341,34 +204,6 @@ export function runPaths(
 ): { name: string; dir: string } {
   const name = cfg.log.name ?? `${cfg.algorithm}-${envName}-seed${cfg.seed}`;
   return { name, dir: cfg.log.dir.replaceAll("<name>", name) };
-}
-
-/**
- * A Markdown table of every key (dotted path), its type, its default and its meaning.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { describeConfig } from "./config.ts";
- * assert.ok(describeConfig().startsWith("| key | type | default | meaning |"));
- * ```
- */
-export function describeConfig(): string {
-  const cell = (s: string) => s.replaceAll("|", "\\|");
-  const rows: string[] = [];
-  const walk = (fields: Fields, prefix: string) => {
-    for (const [k, s] of Object.entries(fields)) {
-      if (s.kind === "object") {
-        walk(s.fields, `${prefix}${k}.`);
-        continue;
-      }
-      const type = cell(typeText(s)) + (s.optional ? " (optional)" : "");
-      const dflt = s.default === undefined ? "(unset)" : `\`${JSON.stringify(s.default)}\``;
-      rows.push(`| \`${prefix}${k}\` | ${type} | ${cell(dflt)} | ${cell(s.doc)} |`);
-    }
-  };
-  walk(SCHEMA, "");
-  return ["| key | type | default | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TrainerConfig } from "./config.ts";
+import type { TrainerConfig } from "./config_types.ts";
 
 /** A Python slice without step: `start:stop`, each optional and possibly negative. */
 export const SLICE = /^\s*-?\d*\s*:\s*-?\d*\s*$/;

@@ -10,7 +10,8 @@
 import { parse as parseYaml } from "npm:yaml@2.9.1";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { UserError } from "../util/errors.ts";
-import { isPlainObject } from "./config_schema.ts";
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  x !== null && typeof x === "object" && !Array.isArray(x);
 
 /** Dotted keys holding file or folder paths (a string or a list of strings). */
 export const CONFIG_PATH_KEYS: readonly string[] = Object.freeze([

@@ -1,14 +1,15 @@
 /**
- * The trainer config as a JSON Schema (draft 2020-12), derived from the same table the validator
- * reads (`SCHEMA` in `config_schema.ts`): every key with its type, bounds, allowed values,
- * default and meaning. `deno task train --schema > magrpo.schema.json` writes it; a config that
+ * The trainer config described for people and editors, both derived from the same table the
+ * validator reads: a Markdown table ({@link describeConfig}, the README's) and a JSON Schema
+ * (draft 2020-12, {@link configJsonSchema}) of `SCHEMA` in `config_schema.ts`: every key with
+ * its type, bounds, allowed values, default and meaning. `deno task train --schema > magrpo.schema.json` writes it; a config that
  * starts with `"$schema": "./magrpo.schema.json"` (JSON) or the YAML language server's
  * `# yaml-language-server: $schema=./magrpo.schema.json` then gets completion and hover text in
  * editors. The validator accepts and ignores a `$schema` key.
  *
  * @module
  */
-import { type Fields, SCHEMA, type Spec } from "./config_schema.ts";
+import { type Fields, SCHEMA, type Spec, typeText } from "./config_schema.ts";
 
 /** A JSON Schema object (the subset written here). */
 export type JsonSchema = Record<string, unknown>;
@@ -84,4 +85,32 @@ export function configJsonSchema(): JsonSchema {
       ...(root.properties as JsonSchema),
     },
   };
+}
+
+/**
+ * A Markdown table of every key (dotted path), its type, its default and its meaning.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeConfig } from "./config_json_schema.ts";
+ * assert.ok(describeConfig().startsWith("| key | type | default | meaning |"));
+ * ```
+ */
+export function describeConfig(): string {
+  const cell = (s: string) => s.replaceAll("|", "\\|");
+  const rows: string[] = [];
+  const walk = (fields: Fields, prefix: string) => {
+    for (const [k, s] of Object.entries(fields)) {
+      if (s.kind === "object") {
+        walk(s.fields, `${prefix}${k}.`);
+        continue;
+      }
+      const type = cell(typeText(s)) + (s.optional ? " (optional)" : "");
+      const dflt = s.default === undefined ? "(unset)" : `\`${JSON.stringify(s.default)}\``;
+      rows.push(`| \`${prefix}${k}\` | ${type} | ${cell(dflt)} | ${cell(s.doc)} |`);
+    }
+  };
+  walk(SCHEMA, "");
+  return ["| key | type | default | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { AGGREGATIONS } from "./aggregation.ts";
-import type { TrainerConfig } from "./config.ts";
+import type { TrainerConfig } from "./config_types.ts";
 
 /** How one key is checked, documented and defaulted: a leaf setting or a nested object. */
 export type Spec =
@@ -121,7 +121,7 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   log: obj("Logging.", {
     dir: leaf("string", "runs/<name>", "Run folder (metrics, checkpoints); `<name>` becomes the run name."),
     name: leaf("string", undefined, "Run name (omit: `<algorithm>-<env.name>-seed<seed>`).", { optional: true }),
-    completionsEvery: int(10, "Log the sampled completions of a step's first prompt, with their rewards, to `completions.jsonl` every this many steps (0: off).", { min: 0 }),
+    completionsEvery: int(10, "Log the sampled completions of a step's first prompt, with their rewards, to `completions.jsonl` at step 1 and every this many steps (0: off).", { min: 0 }),
     tensorboard: leaf("boolean", true, "Write the step and eval scalars as TensorBoard event files (`events.out.tfevents.*`) beside `metrics.jsonl`."),
   }),
   checkpoint: obj("Checkpoints.", {

@@ -12,8 +12,9 @@ import { passAtKPerTurn, pathLevels, perTurnMetrics } from "./eval_metrics.ts";
 import { atExample, rewardStats } from "./rewards.ts";
 import { ALGORITHMS } from "./algorithms.ts";
 import { collectSettings } from "./step_context.ts";
-import { perTurn, type StepRecord } from "./step_record.ts";
-export type { Environment, Policy, StepRecord, TrainerConfig };
+import { perTurn } from "./step_record.ts";
+import type { EvalRecord } from "./records.ts";
+export type { Environment, EvalRecord, Policy, TrainerConfig };
 
 /**
  * Evaluation on fixed rows (the trainer passes the environment's held-out `evalRows`): one
@@ -34,7 +35,7 @@ export async function evaluate(
   rows: unknown[],
   policies: Policy[],
   step: number,
-): Promise<StepRecord> {
+): Promise<EvalRecord> {
   const n = cfg.eval.samples;
   const s = collectSettings(cfg, cfg.eval.greedy && n === 1, true);
   s.groupSize = 1;

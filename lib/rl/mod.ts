@@ -110,10 +110,21 @@ export {
   saveCheckpoint,
 } from "./checkpoint.ts";
 export type { Checkpoint, CheckpointEntry } from "./checkpoint.ts";
-export { clearRun, prepareRun, runFiles } from "./run_folder.ts";
+export { clearRun, nextRunDir, prepareRun, runFiles } from "./run_folder.ts";
 export type { PreparedRun, RunFiles } from "./run_folder.ts";
 export { evaluate, train } from "./trainer.ts";
 export type { StepRecord, TrainOptions, TrainResult } from "./trainer.ts";
+export { readMetrics } from "./records.ts";
+export type { EvalRecord, MetricsRecord, RewardSummary } from "./records.ts";
+export { applyOverrides } from "./config_overrides.ts";
+export { configJsonSchema } from "./config_json_schema.ts";
+export type { JsonSchema } from "./config_json_schema.ts";
+export { CONFIG_PATH_KEYS, readConfigFile, resolveConfigPaths } from "./config_file.ts";
+export type { ConfigFile } from "./config_file.ts";
+export { completionsRecord } from "./completions_log.ts";
+export type { CompletionsRecord, LoggedAnswer } from "../log/completions.ts";
+export { openRunLogs } from "./run_logs.ts";
+export type { RunLogs } from "./run_logs.ts";
 export { magrpoStep } from "./step.ts";
 export type { StepResult } from "./step.ts";
 export { collectSettings, createStepContext } from "./step_context.ts";

@@ -3,13 +3,14 @@
  * an {@link EvalRecord} after each evaluation, told apart by `type`, so that
  * `records.filter((r) => r.type === "step")` gives typed step records without a cast.
  * Per-agent fields are arrays indexed by agent (the critic's loss is `criticLoss`).
- * {@link readMetrics} reads a `metrics.jsonl` back as these types.
+ * {@link readMetrics} reads a `metrics.jsonl` back as these types. They are type aliases (not
+ * interfaces), so a record also fits where a `Record<string, unknown>` is expected.
  *
  * @module
  */
 
 /** Reward statistics over a step's joint answers (raw rewards, before shaping). */
-export interface RewardSummary {
+export type RewardSummary = {
   /** Mean joint reward. */
   mean: number;
   /** Standard deviation (population). */
@@ -20,10 +21,10 @@ export interface RewardSummary {
   max: number;
   /** Mean of each reward level (e.g. the toy task's `format`, `coop`), by name. */
   levels: Record<string, number>;
-}
+};
 
 /** One training step: `metrics.jsonl` line with `type: "step"`. */
-export interface StepRecord {
+export type StepRecord = {
   /** Discriminator. */
   type: "step";
   /** Step number, from 1. */
@@ -59,10 +60,10 @@ export interface StepRecord {
    * the agents' updates, and the overhead (the rest), which add up to `total`.
    */
   seconds: { total: number; sampling: number; reward: number; update: number; overhead: number };
-}
+};
 
 /** One evaluation: `metrics.jsonl` line with `type: "eval"`. */
-export interface EvalRecord {
+export type EvalRecord = {
   /** Discriminator. */
   type: "eval";
   /** The training step after which it ran. */
@@ -79,7 +80,7 @@ export interface EvalRecord {
   turnMetrics: Record<string, number>[];
   /** Per turn: pass@k by `k` (`eval.samples` > 1 only). */
   passAtK?: Record<string, number>[];
-}
+};
 
 /** A line of `metrics.jsonl`. */
 export type MetricsRecord = StepRecord | EvalRecord;

@@ -26,6 +26,8 @@ export interface StepResult {
   run: RunState;
   /** The step's log record (one line of `metrics.jsonl`). */
   record: StepRecord;
+  /** What the step collected, one entry per example (the trainer logs sampled completions). */
+  collected: Collected[];
 }
 
 /**
@@ -104,5 +106,6 @@ export async function magrpoStep(run: RunState, ctx: StepContext): Promise<StepR
   return {
     run: next,
     record: stepRecord({ step, lr, collected, updates, algorithm: own.metrics, times }),
+    collected,
   };
 }

@@ -9,8 +9,8 @@ import type { UpdateMetrics } from "./update.ts";
 import { rewardStats } from "./rewards.ts";
 export type { Collected, UpdateMetrics };
 
-/** One line of `metrics.jsonl`. */
-export type StepRecord = Record<string, unknown> & { type: "step" | "eval"; step: number };
+import type { StepRecord } from "./records.ts";
+export type { StepRecord };
 
 /** Mean (0 for none). */
 export const mean = (xs: number[]): number =>
@@ -99,7 +99,7 @@ export function stepRecord(s: StepSummary): StepRecord {
     turnRewards: perTurn(collected.map((c) => c.turnRewards)),
     turnReturns: perTurn(collected.map((c) => c.turnReturns)),
     advantage: { mean: mean(adv), std: std(adv), absMean: mean(adv.map(Math.abs)) },
-    loss: updates.map((u) => u.losses.at(-1)),
+    loss: updates.map((u) => u.losses.at(-1)!),
     gradNorm: updates.map((u) => u.gradNorms[0]),
     kl: updates.map((u) => u.kl ?? null),
     clipFraction: updates.map((u) => u.clipFraction ?? null),

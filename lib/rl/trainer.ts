@@ -23,10 +23,11 @@ import { configureRuntime } from "../engine/runtime.ts";
 import { magrpoStep } from "./step.ts";
 import { createStepContext, type StepContext, type StepSources } from "./step_context.ts";
 import { allStates, initRunState, runFromCheckpoint, runToCheckpoint } from "./run_state.ts";
-import type { StepRecord } from "./step_record.ts";
+import type { EvalRecord, MetricsRecord, StepRecord } from "./records.ts";
 import { evaluate } from "./evaluate.ts";
+import { openRunLogs } from "./run_logs.ts";
 export { evaluate };
-export type { StepRecord, StepSources, TrainerConfig, TrainState };
+export type { EvalRecord, MetricsRecord, StepRecord, StepSources, TrainerConfig, TrainState };
 
 /** Options of {@link train}. */
 export interface TrainOptions extends StepSources {
@@ -38,7 +39,7 @@ export interface TrainOptions extends StepSources {
   /** Stop after this step (a graceful stop: it saves a checkpoint there). */
   stopAfter?: number;
   /** Called with each step's and evaluation's log record, after it is written. */
-  onStep?: (record: StepRecord) => void;
+  onStep?: (record: MetricsRecord) => void;
   /** No progress bar. */
   quiet?: boolean;
 }
@@ -49,8 +50,8 @@ export interface TrainResult {
   dir: string;
   /** Final optimizer states (one per trained policy; the critic's last, for `critic`). */
   states: TrainState[];
-  /** Every step record. */
-  records: StepRecord[];
+  /** Every record written to `metrics.jsonl` (steps and evaluations; narrow by `type`). */
+  records: MetricsRecord[];
 }
 
 /**
@@ -118,9 +119,13 @@ async function loop(
   if (message) console.log(message);
   let run = ck ? runFromCheckpoint(ck, ctx.bases.length, ckptDir) : initRunState(ctx);
   const log = openJsonl(runFiles(dir).metrics);
-  const records: StepRecord[] = [];
-  const emit = (r: StepRecord) => {
+  // TensorBoard events, completions.jsonl, manifest.json (see run_logs.ts)
+  const models = opts.policies ? [] : [cfg.model].flat();
+  const logs = await openRunLogs(cfg, dir, models, opts.environment !== undefined);
+  const records: MetricsRecord[] = [];
+  const emit = (r: MetricsRecord) => {
     log.write(r);
+    logs.record(r);
     records.push(r);
     opts.onStep?.(r);
   };
@@ -134,12 +139,15 @@ async function loop(
       run = out.run;
       const step = run.step;
       emit(out.record);
-      bar?.tick(1, `reward ${(out.record.reward as { mean: number }).mean.toFixed(3)}`);
+      logs.completions(step, out.collected);
+      bar?.tick(1, `reward ${out.record.reward.mean.toFixed(3)}`);
       if (cfg.eval.every > 0 && (step % cfg.eval.every === 0 || step === cfg.steps)) {
         const policies = run.agents.map((s, i) => withParams(ctx.bases[i], s.params));
         emit(await evaluate(cfg, env, evalRows, policies, step));
       }
-      if ((cfg.checkpoint.every > 0 && step % cfg.checkpoint.every === 0) || step === last) {
+      // every N steps and at the last one; checkpoint.every 0: none at all
+      const every = cfg.checkpoint.every;
+      if (every > 0 && (step % every === 0 || step === last)) {
         await saveCheckpoint(ckptDir, runToCheckpoint(run, stored));
         await pruneCheckpoints(ckptDir, cfg.checkpoint.keep);
       }
@@ -155,6 +163,7 @@ async function loop(
   } finally {
     bar?.done();
     log.close();
+    logs.close();
   }
   if (last === cfg.steps) await saveAgents(ctx, run.agents, dir);
   return { dir, states: allStates(run), records };
