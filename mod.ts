@@ -7,8 +7,8 @@
  * (prompts → samples → joint answers → rewards → advantages → update). Everything else is in
  * the per-layer sub-entries: `./lib/engine/mod.ts`, `model`, `policy`, `rl`, `envs`,
  * `metrics`, `sandbox`, `viz`, `log` and `util` (published as `@magrpo/magrpo-deno/engine`, …).
- * Importing it does no work of its own (tree-sitter, data sets and models load on first use);
- * onnxruntime's native binding loads with it, so a script needs `--allow-ffi` (or `-A`).
+ * Importing it does no work and needs no permissions: tree-sitter, transformers.js,
+ * onnxruntime's native binding, data sets and models load on first use.
  *
  * @example Quick start: one group of joint answers, rewarded and turned into advantages
  * ```ts
@@ -54,6 +54,8 @@ export {
   withParams,
 } from "./lib/policy/mod.ts";
 export type { Completion, Policy, SampleOptions, Tokenizer } from "./lib/policy/mod.ts";
+// Compiled graphs are shared by the policies of one architecture; free them when done.
+export { configureRuntime, releaseSessions } from "./lib/engine/mod.ts";
 
 // Environments: the built-in tasks (more in ./lib/envs/mod.ts).
 export {

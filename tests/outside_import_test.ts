@@ -7,12 +7,15 @@ import assert from "node:assert/strict";
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** Writes `code` to a fresh temporary folder as x.ts and runs it there with plain deno run. */
-async function runOutside(code: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runOutside(
+  code: string,
+  perms: string[] = ["-A"],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = await Deno.makeTempDir({ prefix: "magrpo_outside_" });
   try {
     await Deno.writeTextFile(`${dir}/x.ts`, code);
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "x.ts"],
+      args: ["run", ...perms, "x.ts"],
       cwd: dir,
       env: { NO_COLOR: "1" },
       stdout: "piped",
@@ -48,4 +51,17 @@ console.log(JSON.stringify({ vocab: policy.cfg.vocabSize, tokens: c.ids.length }
   assert.equal(r.code, 0, r.stderr);
   const got = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
   assert.ok(got.vocab > 0 && got.tokens >= 1 && got.tokens <= 4, JSON.stringify(got));
+});
+
+Deno.test("importing mod.ts needs no permissions (no work at import time)", async () => {
+  // onnxruntime's native binding and transformers.js (which loads sharp) load on first use.
+  const r = await runOutside(
+    `
+import * as m from "${ROOT}mod.ts";
+console.log(JSON.stringify(m.groupAdvantages([1, 2, 3])));
+`,
+    [],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").at(-1)!), [-1, 0, 1]);
 });

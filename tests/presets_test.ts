@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { loadConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 
-/** Rows short enough for the default model's 512 positions, in each environment's format. */
+/** Rows short enough for the default model's 2048 positions, in each environment's format. */
 function smokeRows(env: string): string {
   const rows = env === "tldr"
     ? ["my cat sleeps all day", "the bus was late again", "we baked bread"].map((p, i) => ({
@@ -17,7 +17,7 @@ function smokeRows(env: string): string {
       abstract_text: a,
     }))
     : [0, 1, 2].map((i) => ({
-      // the authors' coding prompts alone take ~300 of the default model's 512 positions
+      // the authors' coding prompts alone take ~300 positions; turn 2 repeats turn 1's
       task_id: `smoke/${i}`,
       prompt: "def f(x):\n",
       canonical_solution: "    return x + 1\n",
@@ -101,9 +101,6 @@ for (const name of names) {
           maxRows: 1,
         },
         model: "data/default-model",
-        // coding: the authors' second-turn prompt repeats the first prompt and answer with the
-        // feedback, more than the default model's 512 positions; the smoke run is single-turn
-        ...(coding ? { turns: 1 } : {}),
         steps: 2,
         promptsPerStep: 1,
         sampling: { ...json.sampling, maxNewTokens: 4 },

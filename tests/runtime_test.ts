@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { input, newGraph } from "../lib/engine/graph.ts";
 import { mul } from "../lib/engine/ops.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
-import { type ExecutionProvider, openSession } from "../lib/engine/runtime.ts";
+import {
+  type ExecutionProvider,
+  openSession,
+  openSessionCount,
+  releaseSessions,
+} from "../lib/engine/runtime.ts";
+import { decodeSession } from "../lib/policy/decode.ts";
+import { loadPolicy } from "../lib/policy/load.ts";
 import { UserError } from "../lib/util/errors.ts";
 
 function squareModel(): Uint8Array {
@@ -48,4 +55,21 @@ Deno.test("'webgpu' runs where an adapter exists, else falls back to CPU with on
   const out = await s.run({ x: { data: new Float32Array([-1.5, 4]), dims: [2] } });
   assert.deepEqual(Array.from(out.y.data as Float32Array), [2.25, 16]);
   await s.release();
+});
+
+Deno.test("releaseSessions frees every cached compiled graph; the next use compiles again", async () => {
+  const policy = await loadPolicy("data/default-model");
+  releaseSessions();
+  await new Promise((r) => setTimeout(r, 0));
+  const base = openSessionCount();
+  const a = await decodeSession(policy.cfg);
+  assert.equal(openSessionCount(), base + 1);
+  assert.equal(await decodeSession(policy.cfg), a, "cached: the same session");
+  assert.ok(releaseSessions() >= 1);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(openSessionCount(), base, "released");
+  const b = await decodeSession(policy.cfg);
+  assert.notEqual(b, a);
+  assert.equal(openSessionCount(), base + 1);
+  releaseSessions();
 });

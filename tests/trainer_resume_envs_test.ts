@@ -21,7 +21,7 @@ const STEPS = 3;
 
 /**
  * The built-in TLDR posts, each cut to at most 400 characters (still ending in "TL;DR:"), in
- * `dir/posts.jsonl`: varied prompt lengths that fit the default model's 512 positions.
+ * `dir/posts.jsonl`: varied prompt lengths that fit the default model's 2048 positions.
  */
 async function shortPosts(dir: string): Promise<string> {
   const text = await Deno.readTextFile(new URL("../data/tldr/posts.jsonl", import.meta.url));

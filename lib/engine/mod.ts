@@ -1,8 +1,8 @@
 /**
  * The engine: symbolic graphs, ops, reverse-mode autodiff, ONNX emission, the onnxruntime
- * session, and the optimizer step (AdamW inside the same graph call). Importing it loads
- * onnxruntime's native binding (`npm:onnxruntime-node`, which needs `--allow-ffi`); graphs,
- * autodiff and ONNX emission are plain TypeScript.
+ * session, and the optimizer step (AdamW inside the same graph call). onnxruntime's native
+ * binding (`npm:onnxruntime-node`, which needs `--allow-ffi`) loads on the first session, not
+ * at import; graphs, autodiff and ONNX emission are plain TypeScript.
  *
  * @example
  * ```ts
@@ -28,11 +28,19 @@ export { RULES } from "./rules.ts";
 export type { Rule } from "./rules.ts";
 export { toOnnx } from "./onnx.ts";
 export type { EmitOptions } from "./onnx.ts";
-export { openSession } from "./runtime.ts";
+export {
+  configureRuntime,
+  openSession,
+  openSessionCount,
+  releaseSessions,
+  runtimeSettings,
+  SessionCache,
+} from "./runtime.ts";
 export type {
   ExecutionProvider,
   HostData,
   HostTensor,
+  RuntimeSettings,
   Session,
   SessionOptions,
 } from "./runtime.ts";

@@ -5,11 +5,12 @@
  * why, once, in one line.
  *
  * Host tensors are plain `{data, dims}` objects; inputs are passed zero-copy, outputs are new
- * buffers (onnxruntime copies them).
+ * buffers (onnxruntime copies them). onnxruntime's native binding loads on the first
+ * {@link openSession}, not at import: importing this module needs no permissions.
  *
  * @module
  */
-import * as ort from "npm:onnxruntime-node@1.30.0";
+import type * as Ort from "npm:onnxruntime-node@1.30.0";
 import { UserError } from "../util/errors.ts";
 
 /** An execution provider name. */
@@ -73,7 +74,14 @@ export interface Session {
   retire?(): void;
 }
 
-function ortType(data: HostData): ort.Tensor.Type {
+let ortModule: typeof Ort | undefined;
+
+/** onnxruntime-node, loaded on first use (its native binding needs `--allow-ffi`). */
+async function loadOrt(): Promise<typeof Ort> {
+  return ortModule ??= await import("npm:onnxruntime-node@1.30.0");
+}
+
+function ortType(data: HostData): Ort.Tensor.Type {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Float64Array) return "float64";
   if (data instanceof BigInt64Array) return "int64";
@@ -81,7 +89,7 @@ function ortType(data: HostData): ort.Tensor.Type {
   return "bool";
 }
 
-function toOrt(name: string, t: HostTensor): ort.Tensor {
+function toOrt(ort: typeof Ort, name: string, t: HostTensor): Ort.Tensor {
   const n = t.dims.reduce((a, b) => a * b, 1);
   if (n !== t.data.length) {
     throw new UserError(
@@ -190,7 +198,8 @@ async function create(
   model: Uint8Array,
   ep: ExecutionProvider,
   opts: SessionOptions,
-): Promise<ort.InferenceSession> {
+): Promise<Ort.InferenceSession> {
+  const ort = await loadOrt();
   const threads = opts.threads ??
     (ep === "cpu" && hasScatterND(model) ? 1 : settings.threads);
   return await ort.InferenceSession.create(model, {
@@ -231,7 +240,7 @@ export async function openSession(
   opts: SessionOptions = {},
 ): Promise<Session> {
   let ep = opts.ep ?? "cpu";
-  let s: ort.InferenceSession;
+  let s: Ort.InferenceSession;
   try {
     s = await create(model, ep, opts);
   } catch (err) {
@@ -266,14 +275,14 @@ export async function openSession(
       if (state === "released") {
         throw new UserError("session: run after release (a bounded session cache evicted it)");
       }
-      const inputs: Record<string, ort.Tensor> = {};
+      const inputs: Record<string, Ort.Tensor> = {};
       for (const name of s.inputNames) {
         const t = feeds[name];
         if (!t) throw new UserError(`session: missing input '${name}'`);
-        inputs[name] = toOrt(name, t);
+        inputs[name] = toOrt(ortModule!, name, t);
       }
       inFlight++;
-      let res: ort.InferenceSession.ReturnType;
+      let res: Ort.InferenceSession.ReturnType;
       try {
         res = fetch ? await s.run(inputs, fetch) : await s.run(inputs);
       } finally {
@@ -328,6 +337,7 @@ export class SessionCache<T> {
     if (capacity !== undefined && !(capacity >= 1)) {
       throw new UserError(`SessionCache: capacity must be ≥ 1, got ${capacity}`);
     }
+    caches.add(new WeakRef(this));
   }
   /** Entries held now. */
   get size(): number {
@@ -354,12 +364,49 @@ export class SessionCache<T> {
     for (const [k, old] of this.#entries) {
       if (this.#entries.size <= capacity) break;
       this.#entries.delete(k);
-      old.then((x) => {
-        const session = this.sessionOf(x);
-        if (session.retire) session.retire();
-        else void session.release();
-      }, () => {});
+      this.#retire(old);
     }
     return this;
   }
+  /** Retires every entry (freed once their runs in flight end); returns how many there were. */
+  clear(): number {
+    const n = this.#entries.size;
+    for (const v of this.#entries.values()) this.#retire(v);
+    this.#entries.clear();
+    return n;
+  }
+  #retire(entry: Promise<T>): void {
+    entry.then((x) => {
+      const session = this.sessionOf(x);
+      if (session.retire) session.retire();
+      else void session.release();
+    }, () => {});
+  }
+}
+
+/** Every {@link SessionCache} made so far (weakly: a dropped critic's caches may go). */
+const caches = new Set<WeakRef<{ clear(): number }>>();
+
+/**
+ * Frees every compiled graph the library has cached (decoding, scoring, logits, train steps,
+ * critics). Compiled graphs are shared by all policies of one architecture (the weights are
+ * inputs, so two agents of one model use one graph) rather than owned by a policy; call this
+ * when a notebook or script is done with its models. Sessions in use finish their runs first;
+ * a later call compiles what it needs again. Returns how many cache entries were retired.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { releaseSessions } from "./runtime.ts";
+ * assert.ok(releaseSessions() >= 0);
+ * ```
+ */
+export function releaseSessions(): number {
+  let n = 0;
+  for (const ref of caches) {
+    const cache = ref.deref();
+    if (cache) n += cache.clear();
+    else caches.delete(ref);
+  }
+  return n;
 }

@@ -16,6 +16,7 @@ import {
   openSession,
   runtimeKey,
   type Session,
+  SessionCache,
 } from "../engine/runtime.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
@@ -52,7 +53,7 @@ export function buildDecodeGraph(cfg: TransformerConfig): Uint8Array {
   return toOnnx(g, { outputs });
 }
 
-const sessions = new Map<string, Promise<Session>>();
+const sessions = new SessionCache<Session>((s) => s);
 
 /** The decode session for a config (compiled once per config and provider, then cached). */
 export function decodeSession(

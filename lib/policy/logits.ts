@@ -6,7 +6,7 @@
  */
 import { input, newGraph } from "../engine/graph.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { openSession, runtimeKey, type Session } from "../engine/runtime.ts";
+import { openSession, runtimeKey, type Session, SessionCache } from "../engine/runtime.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes } from "../model/params.ts";
 import type { Policy } from "./policy.ts";
@@ -26,7 +26,7 @@ export function buildLogitsGraph(cfg: TransformerConfig): Uint8Array {
   return toOnnx(g, { outputs: { logits } });
 }
 
-const sessions = new Map<string, Promise<Session>>();
+const sessions = new SessionCache<Session>((s) => s);
 
 /**
  * Logits `[B, T, V]` (row-major) of equal-length sequences at positions 0…T−1.

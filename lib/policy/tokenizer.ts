@@ -6,7 +6,6 @@
  * @module
  */
 
-import { AutoTokenizer, env } from "npm:@huggingface/transformers@4.3.1";
 import { UserError } from "../util/errors.ts";
 import type { Activation, Arch, ModelConfig, TransformerConfig } from "../model/config.ts";
 import { readGenerationConfig } from "../model/hf_folder.ts";
@@ -102,6 +101,8 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   const path = absolute(dir);
   await requireFile(join(path, "tokenizer.json"), dir);
   await requireFile(join(path, "tokenizer_config.json"), dir);
+  // Loaded on first use: the package pulls in native image code (sharp) at import time.
+  const { AutoTokenizer, env } = await import("npm:@huggingface/transformers@4.3.1");
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   let hf: HfTokenizer;

@@ -13,7 +13,7 @@ import { add, mul, reduceSum, sub } from "../engine/ops.ts";
 import { reshape, unsqueeze } from "../engine/shape_ops.ts";
 import { linear } from "../engine/nn.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { openSession, runtimeKey, type Session } from "../engine/runtime.ts";
+import { openSession, runtimeKey, type Session, SessionCache } from "../engine/runtime.ts";
 import {
   buildOptimGraph,
   createOptimStep,
@@ -109,8 +109,8 @@ export interface Critic {
  */
 export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Critic {
   const shapes = criticShapes(cfg), names = Object.keys(shapes);
-  const predictors = new Map<string, Promise<Session>>(),
-    fitters = new Map<string, Promise<OptimStep>>();
+  const predictors = new SessionCache<Session>((s) => s),
+    fitters = new SessionCache<OptimStep>((f) => f.session);
   const encode = (texts: string[]) => {
     const seqs = texts.map((x) => ({
       promptIds: tokenizer.encode(x).slice(-cfg.maxPositions + 1),
