@@ -5,29 +5,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { writeRunFigure } from "../lib/log/curves.ts";
-import { runCli, UserError } from "../lib/util/errors.ts";
+import { runCli } from "../lib/util/errors.ts";
+import { runDirArgs } from "./run_dir_args.ts";
 
 const USAGE =
   "usage: deno task plot RUN_DIR [--out PREFIX]   (writes PREFIX.html and PREFIX.png; " +
   "default PREFIX: RUN_DIR/curves)";
 
 await runCli(async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) return console.log(USAGE);
-  const dir = positionals[0]?.replace(/\/+$/, "");
-  if (!dir || positionals.length > 1) throw new UserError(USAGE);
-  try {
-    await Deno.stat(`${dir}/metrics.jsonl`);
-  } catch {
-    throw new UserError(`${dir}/metrics.jsonl not found: is ${dir} a run folder?\n${USAGE}`);
-  }
-  const w = await writeRunFigure(dir, values.out);
+  const { dir, out, help } = await runDirArgs(Deno.args, USAGE);
+  if (help) return console.log(USAGE);
+  const w = await writeRunFigure(dir, out);
   console.log(
     `${w.html} (${w.renderer === "plotly" ? "interactive, plotly.js inlined" : "static SVG"})`,
   );

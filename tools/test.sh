@@ -3,7 +3,8 @@
 #
 #   1. bootstraps the pinned Deno and the npm packages (tools/bootstrap.sh),
 #   2. installs Jupyter's Python client from Debian packages if /usr/bin/python3 lacks it,
-#   3. runs `deno test -A tests/`,
+#      and bubblewrap (the sandbox's isolation) if bwrap is missing,
+#   3. runs `deno test -A --doc tests/ lib/ mod.ts` (unit tests and every @example),
 #   4. executes every notebooks/*.ipynb headlessly with tools/run_notebooks.py (one test each),
 #   5. prints one closing line `tests: N passed, N failed` and exits non-zero if anything failed.
 #
