@@ -7,7 +7,7 @@
 import type { HumanEvalProblem } from "../lib/envs/datasets.ts";
 import type { ModelConfig } from "../lib/model/config.ts";
 import { initParams } from "../lib/model/params.ts";
-import { byteLevelPolicy, type StoredPolicy } from "../lib/policy/load.ts";
+import { byteLevelPolicy, savePolicy, type StoredPolicy } from "../lib/policy/load.ts";
 
 /**
  * A tiny qwen2 model over the byte vocabulary (256 bytes + 2 specials, EOS 256), with
@@ -103,4 +103,14 @@ export async function runLogitsCli(
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+/**
+ * A fresh temporary folder holding `model/`: {@link tinyLlamaConfig} with random weights
+ * (seed 3, std 0.2) saved as a Hugging Face folder. Returns the temporary folder.
+ */
+export async function tinyModelFolder(prefix = "tiny_model_"): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
+  await savePolicy(randomPolicy(tinyLlamaConfig(), 3, 0.2), `${dir}/model`);
+  return dir;
 }

@@ -2,18 +2,11 @@
 // innerIterations; maxNewTokens against the model's positions; a log.dir that is a file or
 // cannot be written. Each ends in one clear UserError (the CLI prints one line, no stack).
 import assert from "node:assert/strict";
-import { savePolicy } from "../lib/policy/load.ts";
 import { DEFAULT_CONFIG, type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { ensureWritableRunDir } from "../lib/rl/run_folder.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
-
-async function tinyModel(): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  await savePolicy(randomPolicy(tinyLlamaConfig(), 3, 0.2), `${dir}/model`);
-  return dir;
-}
+import { tinyModelFolder } from "./fixtures.ts";
 
 function config(root: string, extra: Record<string, unknown> = {}): TrainerConfig {
   return validateConfig({
@@ -61,7 +54,7 @@ Deno.test("groupSize, sampling.maxNewTokens and innerIterations have upper bound
 });
 
 Deno.test("maxNewTokens that leaves no room for a prompt in the model's positions is refused at start", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   await assert.rejects(
     () => train(config(root, { sampling: { maxNewTokens: 256 } }), { quiet: true }),
     userError(
@@ -74,7 +67,7 @@ Deno.test("maxNewTokens that leaves no room for a prompt in the model's position
 });
 
 Deno.test("log.dir that is a file, under a file, or not writable is one clear error", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   const file = `${root}/taken.txt`;
   await Deno.writeTextFile(file, "not a folder\n");
   await assert.rejects(
@@ -113,7 +106,7 @@ Deno.test("log.dir that is a file, under a file, or not writable is one clear er
 });
 
 Deno.test("the train CLI prints a log.dir error as one line and exits 2, without a stack", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   const file = `${root}/taken.txt`;
   await Deno.writeTextFile(file, "x");
   const json = `${root}/run.json`;

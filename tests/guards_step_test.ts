@@ -2,7 +2,6 @@
 // finite is not applied; the trainer stops with one line naming the step and the likely cause
 // (optimizer.lr or rewardScale), the last good checkpoint stays finite, no agent is saved.
 import assert from "node:assert/strict";
-import { savePolicy } from "../lib/policy/load.ts";
 import { type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "../lib/rl/checkpoint.ts";
@@ -11,15 +10,7 @@ import { initTrainState, NonFiniteStepError } from "../lib/engine/optim_step.ts"
 import { initParams, type ParamStore } from "../lib/model/params.ts";
 import { explainNonFiniteStep } from "../lib/rl/update.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
-
-const CFG = tinyLlamaConfig();
-
-async function tinyModel(): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  await savePolicy(randomPolicy(CFG, 3, 0.2), `${dir}/model`);
-  return dir;
-}
+import { tinyLlamaConfig, tinyModelFolder } from "./fixtures.ts";
 
 function config(root: string, extra: Record<string, unknown> = {}): TrainerConfig {
   return validateConfig({
@@ -107,7 +98,7 @@ Deno.test("explainNonFiniteStep names the step, the cause and the last checkpoin
 });
 
 Deno.test("lr 1e30: the run stops at the first non-finite step, checkpoints stay finite, no agents", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   // Every advantage is 1 (no baseline, rewards shifted by 1): step 1 moves every trained
   // parameter by ~1e30 (still finite), step 2's forward pass overflows.
   const cfg = config(root, {
@@ -130,7 +121,7 @@ Deno.test("lr 1e30: the run stops at the first non-finite step, checkpoints stay
 });
 
 Deno.test("rewardScale 1e39: the step is refused naming rewardScale; earlier checkpoints are kept", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   // A healthy first step (rewardScale 1), saved as step 1 of a run configured with 1e39: the
   // run resumes from it and is refused at its first step with a non-zero reward.
   await train(config(root, { log: { dir: `${root}/good` } }), { quiet: true, stopAfter: 1 });

@@ -1,7 +1,6 @@
 // One step as a value: magrpoStep(run, ctx) leaves `run` as it was, gives the same result when
 // called again with the same value, and train() is exactly this step in a loop (same bits).
 import assert from "node:assert/strict";
-import { savePolicy } from "../lib/policy/load.ts";
 import { type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { magrpoStep } from "../lib/rl/step.ts";
@@ -15,13 +14,7 @@ import {
 } from "../lib/rl/run_state.ts";
 import { ALGORITHMS } from "../lib/rl/algorithms.ts";
 import { configureRuntime } from "../lib/engine/runtime.ts";
-import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
-
-async function tinyModel(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "step_value_" });
-  await savePolicy(randomPolicy(tinyLlamaConfig(), 3, 0.2), `${dir}/model`);
-  return dir;
-}
+import { randomPolicy, tinyLlamaConfig, tinyModelFolder } from "./fixtures.ts";
 
 function config(root: string, extra: Record<string, unknown> = {}): TrainerConfig {
   return validateConfig({
@@ -62,7 +55,7 @@ const numbers = (r: Record<string, unknown>) => {
 
 for (const algorithm of ["magrpo", "critic"] as const) {
   Deno.test(`${algorithm}: the same run value gives the same step, and the value is left as it was`, async () => {
-    const root = await tinyModel();
+    const root = await tinyModelFolder();
     const before = configureRuntime({ deterministic: true });
     try {
       const ctx = await createStepContext(config(root, { algorithm }));
@@ -89,7 +82,7 @@ for (const algorithm of ["magrpo", "critic"] as const) {
 }
 
 Deno.test("train() is magrpoStep in a loop: the same bits and the same records", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   const before = configureRuntime({ deterministic: true });
   try {
     const cfg = config(root);

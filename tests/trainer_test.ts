@@ -1,20 +1,11 @@
 // The trainer end to end: exact resume (bit-identical parameters), every algorithm runs, the
 // default model learns the toy task with MAGRPO in CI-sized time, clear config errors.
 import assert from "node:assert/strict";
-import { savePolicy } from "../lib/policy/load.ts";
 import { type TrainerConfig, validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { readJsonl } from "../lib/util/jsonl.ts";
 import type { TrainState } from "../lib/engine/optim_step.ts";
-import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
-
-const CFG = tinyLlamaConfig();
-
-async function tinyModel(): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  await savePolicy(randomPolicy(CFG, 3, 0.2), `${dir}/model`);
-  return dir;
-}
+import { tinyModelFolder } from "./fixtures.ts";
 
 function config(root: string, extra: Record<string, unknown> = {}): TrainerConfig {
   return validateConfig({
@@ -42,7 +33,7 @@ function sameStates(a: TrainState[], b: TrainState[]) {
 
 for (const algorithm of ["magrpo", "critic"] as const) {
   Deno.test(`${algorithm}: an interrupted and resumed run ends with bit-identical parameters`, async () => {
-    const root = await tinyModel();
+    const root = await tinyModelFolder();
     const straight = await train(config(root, { algorithm, log: { dir: `${root}/a` } }), {
       quiet: true,
     });
@@ -64,7 +55,7 @@ for (const algorithm of ["magrpo", "critic"] as const) {
 }
 
 Deno.test("every algorithm and option combination runs on the toy task and logs its metrics", async () => {
-  const root = await tinyModel();
+  const root = await tinyModelFolder();
   const variants: Record<string, unknown>[] = [
     { algorithm: "independent" },
     { algorithm: "grpo_single" },
