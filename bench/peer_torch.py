@@ -10,7 +10,8 @@ prompt + completion, log-probs of the completion tokens only (as TRL's logits_to
 loss = -mean_g(A_g * sum_t mask * logp), backward, global-norm clipping at 1, AdamW.
 
 Prints one JSON object: per-step seconds (sampling, reward, update, total), tokens sampled
-per step, peak RSS, torch version and threads.
+per step, peak RSS, torch version and threads. The spec's optional "device" (e.g. "cuda", for
+bench/gpu.sh) puts the model, caches and sampling there (torch >= 2.0); default "cpu".
 """
 
 import json
@@ -147,7 +148,11 @@ def main():
     spec = json.load(open(arg)) if os.path.exists(arg) else json.loads(arg)
     torch.set_num_threads(spec.get("threads", 2))
     torch.manual_seed(0)
-    gen = torch.Generator().manual_seed(0)
+    device = spec.get("device", "cpu")
+    if device != "cpu":
+        torch.set_default_device(device)  # every tensor below is created there
+    gen = torch.Generator(device=device).manual_seed(0)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     c, g, n = spec["model"], spec["groupSize"], spec["maxNewTokens"]
     agents = [Llama(c) for _ in range(spec["agents"])]
     opts = [torch.optim.AdamW(m.parameters(), lr=spec.get("lr", 1e-5), weight_decay=0.01,
@@ -155,20 +160,24 @@ def main():
     prompts = spec["prompts"]  # one token list per agent
     steps = []
     for it in range(spec["warmup"] + spec["steps"]):
+        sync()
         t0 = time.perf_counter()
         groups = [sample(m, prompts[i], g, n, gen) for i, m in enumerate(agents)]
+        sync()
         t1 = time.perf_counter()
         rewards = torch.tensor([reward([gr[0][k].tolist() for gr in groups]) for k in range(g)])
         adv = rewards - rewards.mean()
         t2 = time.perf_counter()
         for i, m in enumerate(agents):
             update(m, opts[i], prompts[i], groups[i][0], adv)
+        sync()
         t3 = time.perf_counter()
         if it >= spec["warmup"]:
             steps.append({"sampling": t1 - t0, "reward": t2 - t1, "update": t3 - t2,
                           "total": t3 - t0})
     print(json.dumps({
         "torch": torch.__version__,
+        "device": torch.cuda.get_device_name() if device.startswith("cuda") else device,
         "threads": torch.get_num_threads(),
         "params": sum(p.numel() for p in agents[0].parameters()),
         "tokensPerStep": spec["agents"] * g * n,

@@ -176,7 +176,7 @@ Deno.test("config errors name the file and the field", () => {
   const cases: Array<[unknown, string]> = [
     [
       { ...GPT2, model_type: "bert" },
-      'm/config.json: unsupported model_type "bert" (supported: llama, qwen2, gpt2)',
+      'm/config.json: unsupported model_type "bert" (supported: llama, qwen2, qwen3, gpt2)',
     ],
     [
       { ...SMOLLM_135M, hidden_size: undefined },

@@ -1,6 +1,6 @@
 // Parity of the transformer graph (lib/model/transformer.ts, emitted to ONNX and run by
 // onnxruntime) with an independent plain-loop float64 reference of the Hugging Face
-// definitions (tests/reference/forward_ref.ts), for llama, qwen2 and gpt2.
+// definitions (tests/reference/forward_ref.ts), for llama, qwen2, qwen3 and gpt2.
 import assert from "node:assert/strict";
 import { type DType, input, newGraph } from "../lib/engine/graph.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
@@ -43,6 +43,16 @@ const QWEN2: TransformerConfig = {
   qkvBias: true,
   tieEmbeddings: false,
 };
+/** Qwen3: explicit head_dim (heads·headDim = 32 ≠ hidden), per-head q/k norm, no bias. */
+const QWEN3: TransformerConfig = {
+  ...LLAMA,
+  arch: "qwen3",
+  headDim: 8,
+  ropeTheta: 1e6,
+  normEps: 1e-6,
+  qkvBias: false,
+  tieEmbeddings: true,
+};
 const GPT2: TransformerConfig = {
   ...LLAMA,
   arch: "gpt2",
@@ -53,7 +63,7 @@ const GPT2: TransformerConfig = {
   qkvBias: true,
   tieEmbeddings: true,
 };
-const MODELS = { llama: LLAMA, qwen2: QWEN2, gpt2: GPT2 };
+const MODELS = { llama: LLAMA, qwen2: QWEN2, qwen3: QWEN3, gpt2: GPT2 };
 const T = 7;
 
 /** Weights ~ N(0, 0.3²); norm weights 1 + N(0, 0.3²) and biases N(0, 0.3²), so all matter. */
@@ -259,7 +269,7 @@ async function parity(
   };
 }
 
-for (const name of ["llama", "qwen2", "gpt2"] as const) {
+for (const name of ["llama", "qwen2", "qwen3", "gpt2"] as const) {
   Deno.test(`${name}: float64 graph logits match the HF-definition reference (< 1e-9)`, async () => {
     const { err, scale } = await parity(name, "float64");
     console.log(
@@ -282,6 +292,8 @@ Deno.test("the parity test can fail: deliberately wrong references differ by > 1
     ["llama", { scaleScores: false }],
     ["llama", { kvGrouping: "tiled" }],
     ["qwen2", { rotary: "interleaved" }],
+    ["qwen3", { qkNorm: "after_rope" }],
+    ["qwen3", { qkNorm: "skip" }],
     ["gpt2", { scaleScores: false }],
   ];
   for (const [name, variant] of wrong) {
@@ -313,7 +325,7 @@ Deno.test("the parity test can fail: deliberately wrong references differ by > 1
 });
 
 Deno.test("K/V-cache decoding (past of 4 tokens, 3 new) matches the full-sequence reference", async () => {
-  for (const name of ["qwen2", "gpt2"] as const) {
+  for (const name of ["qwen2", "qwen3", "gpt2"] as const) {
     const cfg = MODELS[name], host = makeParams(cfg), batch = makeBatch(cfg);
     const first = await runGraph(cfg, host, batch, "float64", 0, 4);
     const past = Array.from(

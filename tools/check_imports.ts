@@ -1,6 +1,6 @@
 /**
  * Checks the import graph of `lib/`: no file imports a layer above its own (layers, bottom up:
- * util, engine, model, policy, metrics, sandbox, viz, log, envs, rl) and no two files import each
+ * util, engine, model, policy, metrics, sandbox, viz, log, envs, rl, dist) and no two files import each
  * other through a cycle (type-only imports included). Prints what it finds; exits 1 on any.
  *
  * ```sh
@@ -22,6 +22,7 @@ export const LAYERS = [
   "log",
   "envs",
   "rl",
+  "dist",
 ] as const;
 
 /** Relative imports (static, `import type` and `export … from` included) of every `lib/` file. */

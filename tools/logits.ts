@@ -2,12 +2,14 @@
  * Parity CLI for external checks: prints the logits of a token sequence under a local Hugging
  * Face model folder as JSON, one row of vocab-size floats per input position.
  *
- * Usage: `deno run -A tools/logits.ts --model DIR --ids 1,2,3`
+ * Usage: `deno run -A tools/logits.ts --model DIR --ids 1,2,3 [--adapter ADIR] [--ep webgpu] [--no-fallback]`
+ * (`--adapter`: a PEFT LoRA folder applied over the model, as `PeftModel.from_pretrained`).
  * Output: `{"logits": [[...], ...]}` on stdout.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { configureRuntime } from "../lib/engine/runtime.ts";
 import { loadPolicy } from "../lib/policy/load.ts";
 import { computeLogits } from "../lib/policy/logits.ts";
 import { runCli, UserError } from "../lib/util/errors.ts";
@@ -18,7 +20,9 @@ await runCli(async () => {
     options: {
       model: { type: "string" },
       ids: { type: "string" },
+      adapter: { type: "string" },
       ep: { type: "string", default: "cpu" },
+      "no-fallback": { type: "boolean", default: false },
     },
   });
   if (!values.model) {
@@ -33,7 +37,12 @@ await runCli(async () => {
       `--ids must be comma-separated non-negative integers, got '${values.ids}'`,
     );
   }
-  const policy = await loadPolicy(values.model, { ep: values.ep as "cpu" });
+  // --no-fallback: a requested provider that cannot start is an error, not a silent CPU run.
+  if (values["no-fallback"]) configureRuntime({ fallback: false });
+  const policy = await loadPolicy(values.model, {
+    ep: values.ep as "cpu",
+    adapter: values.adapter,
+  });
   const { arch, maxPositions } = policy.cfg;
   if (arch === "gpt2" && ids.length > maxPositions) {
     throw new UserError(

@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { configureRuntime } from "../lib/engine/runtime.ts";
 import { validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { nextRunDir } from "../lib/rl/run_folder.ts";
@@ -45,6 +46,7 @@ Options:
   --steps N      training steps (default 30)
   --seed S       seed of every random stream (default 0)
   --ep NAME      onnxruntime execution provider: cpu (default), webgpu, cuda
+  --no-fallback  stop with an error when --ep cannot start (default: run on CPU, with a warning)
   --model DIR    starting model, a Hugging Face folder (default data/default-model)
   --runs DIR     parent folder of run folders (default runs)
   --fresh        reuse <runs>/main-magrpo-toy-seed<S>, removing its earlier run; without it
@@ -81,6 +83,7 @@ await runCli(async () => {
       steps: { type: "string", default: "30" },
       seed: { type: "string", default: "0" },
       ep: { type: "string", default: "cpu" },
+      "no-fallback": { type: "boolean", default: false },
       model: { type: "string", default: DEFAULT_MODEL },
       runs: { type: "string", default: "runs" },
       fresh: { type: "boolean", default: false },
@@ -103,6 +106,7 @@ await runCli(async () => {
     env: { name: "toy" },
     model: values.model,
     ep: values.ep,
+    epFallback: !values["no-fallback"],
     groupSize: 8,
     steps,
     promptsPerStep: 4,
@@ -118,6 +122,7 @@ await runCli(async () => {
       `G=8 joint answers per prompt, 4 prompts/step, ${steps} steps, seed ${seed} → ${dir}`,
   );
   const row = toyEnv().rows[0];
+  configureRuntime({ fallback: cfg.epFallback }); // the greedy answers before train() too
   const start = await loadPolicy(values.model, { ep: cfg.ep });
   showAnswer(
     `Before training, greedy answers for "${row.topic}":`,

@@ -3,7 +3,8 @@
 #
 #   1. bootstraps the pinned Deno and the npm packages (tools/bootstrap.sh),
 #   2. installs Jupyter's Python client from Debian packages if /usr/bin/python3 lacks it,
-#      and bubblewrap (the sandbox's isolation) if bwrap is missing,
+#      bubblewrap (the sandbox's isolation) if bwrap is missing, and Mesa's lavapipe Vulkan
+#      driver from bookworm-backports (the WebGPU tests' adapter) if it is missing,
 #   3. runs `deno test -A --doc tests/ lib/ mod.ts` (unit tests and every @example),
 #   4. executes every notebooks/*.ipynb headlessly with tools/run_notebooks.py (one test each),
 #   5. prints one closing line `tests: N passed, N failed` and exits non-zero if anything failed.
@@ -69,11 +70,81 @@ ensure_bwrap() {
   echo "tools/test.sh: bubblewrap installed in $((SECONDS - start)) s" >&2
 }
 
+# The Vulkan driver that lets onnxruntime's WebGPU provider run with no GPU (tests/webgpu_test.ts):
+# Mesa's lavapipe. Bookworm's own Mesa (22.3.6) lacks two features Dawn requires
+# (shaderSampledImageArrayDynamicIndexing, shaderStorageImageArrayDynamicIndexing: "No supported
+# adapters"); bookworm-backports has 25.x. Adds that suite from the mirror the system's apt sources
+# already use, then installs from it (~10 s). Skipped when Mesa ≥ 25 and libvulkan1 are present.
+LAVAPIPE_DEBS=(mesa-vulkan-drivers libvulkan1)
+
+lavapipe_present() {
+  local v
+  v="$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null)" || return 1
+  dpkg --compare-versions "$v" ge 25 || return 1
+  dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep -q "ok installed"
+}
+
+# The first URI that the system's apt sources (deb822 *.sources or one-line *.list) give for the
+# Debian suite $1 (e.g. "bookworm"); deb.debian.org when none does.
+debian_mirror() {
+  local suite="$1" uri=""
+  local sources=(/etc/apt/sources.list.d/*.sources)
+  local lists=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list)
+  uri="$(awk -v s="$suite" '
+    function flush() { if (u != "" && hit && !done) { print u; done = 1 } u = ""; hit = 0 }
+    FNR == 1 || /^[[:space:]]*$/ { flush() }
+    tolower($1) == "uris:" { u = $2 }
+    tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == s) hit = 1 }
+    END { flush() }' "${sources[@]}" 2>/dev/null)"
+  [ -n "$uri" ] || uri="$(sed -E 's/\[[^]]*\]//' "${lists[@]}" 2>/dev/null |
+    awk -v s="$suite" '$1 == "deb" && $3 == s { print $2; exit }')"
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+ensure_lavapipe() {
+  lavapipe_present && return 0
+  local codename
+  codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tools/test.sh: Mesa >= 25 (lavapipe) is missing, WebGPU tests will fail; as root run:" >&2
+    [ "$codename" = bookworm ] && echo "  echo 'deb $(debian_mirror bookworm) bookworm-backports" \
+      "main' > /etc/apt/sources.list.d/bookworm-backports.list" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends" \
+      "$([ "$codename" = bookworm ] && echo "-t bookworm-backports ")${LAVAPIPE_DEBS[*]}" >&2
+    return 1
+  fi
+  local start=$SECONDS log target=()
+  if [ "$codename" = bookworm ]; then
+    target=(-t bookworm-backports)
+    if ! grep -Eqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      /etc/apt/sources.list.d/*.sources; then
+      local mirror
+      mirror="$(debian_mirror bookworm)"
+      printf '%s\n' "Types: deb" "URIs: $mirror" "Suites: bookworm-backports" "Components: main" \
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+        >/etc/apt/sources.list.d/bookworm-backports.sources
+      echo "tools/test.sh: added bookworm-backports from $mirror to apt" >&2
+    fi
+  fi
+  echo "tools/test.sh: installing ${LAVAPIPE_DEBS[*]} ${target[*]} with apt-get ..." >&2
+  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${target[@]}" "${LAVAPIPE_DEBS[@]}") 2>&1)" || {
+    printf '%s\n' "$log" >&2
+    echo "tools/test.sh: apt-get install ${LAVAPIPE_DEBS[*]} failed" >&2
+    return 1
+  }
+  echo "tools/test.sh: lavapipe (Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers))" \
+    "installed in $((SECONDS - start)) s" >&2
+}
+
 cd "$root" || exit 1
+# No usage events from onnxruntime in our processes (lib/engine/runtime.ts sets it too).
+export ORT_DISABLE_TELEMETRY=1
 
 jupyter_ok=1
 ensure_jupyter || jupyter_ok=0
 ensure_bwrap || true
+ensure_lavapipe || true
 
 # --- deno test -------------------------------------------------------------------------------
 shopt -s nullglob

@@ -7,6 +7,7 @@
  *
  * - `--set steps=10 --set sampling.temperature=0.7`: override keys (typed by the schema);
  * - `--model DIR`: replaces the config's `model` (e.g. a paper preset on a local Qwen folder);
+ * - `--no-fallback`: `epFallback=false`, an `ep` that cannot start is an error, not a CPU run;
  * - `--print-config`: the validated config with defaults; `--describe`: the table of keys;
  * - `--schema`: the config's JSON Schema (point a config's `$schema` at the saved file).
  *
@@ -18,12 +19,12 @@
 import { parseArgs } from "node:util";
 import { describeConfig, loadConfig, runPaths } from "../lib/rl/config.ts";
 import { configJsonSchema } from "../lib/rl/config_json_schema.ts";
-import { train } from "../lib/rl/trainer.ts";
+import { trainDistributed } from "../lib/dist/train.ts";
 import { runCli, UserError } from "../lib/util/errors.ts";
 
 const USAGE =
   `usage: deno task train --config FILE.json|FILE.yaml [--set KEY=VALUE]... [--model DIR]
-                       [--fresh] [--print-config]
+                       [--fresh] [--no-fallback] [--print-config]
        deno task train --describe     (the table of config keys)
        deno task train --schema       (JSON Schema of the config, for editors)`;
 
@@ -35,6 +36,7 @@ await runCli(async () => {
       set: { type: "string", multiple: true, default: [] },
       model: { type: "string" },
       fresh: { type: "boolean", default: false },
+      "no-fallback": { type: "boolean", default: false },
       "print-config": { type: "boolean", default: false },
       describe: { type: "boolean", default: false },
       schema: { type: "boolean", default: false },
@@ -45,14 +47,19 @@ await runCli(async () => {
   if (values.describe) return console.log(describeConfig());
   if (values.schema) return console.log(JSON.stringify(configJsonSchema(), null, 2));
   if (!values.config) throw new UserError(USAGE);
-  const set = [...values.set, ...(values.model ? [`model=${values.model}`] : [])];
+  const set = [
+    ...values.set,
+    ...(values.model ? [`model=${values.model}`] : []),
+    ...(values["no-fallback"] ? ["epFallback=false"] : []),
+  ];
   const cfg = await loadConfig(values.config, { set });
   if (values["print-config"]) return console.log(JSON.stringify(cfg, null, 2));
   const { dir } = runPaths(cfg);
   console.log(
     `${cfg.algorithm} on ${cfg.env.name}: ${cfg.steps} steps, G=${cfg.groupSize}, seed ${cfg.seed} → ${dir}`,
   );
-  const r = await train(cfg, { resume: !values.fresh });
+  // with config.distributed.redis, rollout and reward jobs go to workers (`deno task worker`)
+  const r = await trainDistributed(cfg, { resume: !values.fresh });
   const steps = r.records.filter((x) => x.type === "step");
   if (steps.length === 0) {
     console.log(

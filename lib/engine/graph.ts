@@ -10,8 +10,12 @@
  */
 import { UserError } from "../util/errors.ts";
 
-/** Element types the engine emits. */
-export type DType = "float32" | "float64" | "int64" | "int32" | "bool";
+/**
+ * Element types the engine emits. `float16` is a storage type only (a frozen base kept in half
+ * precision and widened with a Cast): it is not differentiable ({@link isFloat} is false) and
+ * the engine builds no float16 constants.
+ */
+export type DType = "float32" | "float64" | "int64" | "int32" | "bool" | "float16";
 
 /** A dimension: a fixed size or a symbolic name resolved when the graph runs. */
 export type Dim = number | string;
@@ -22,7 +26,8 @@ export type ConstData =
   | Float64Array
   | BigInt64Array
   | Int32Array
-  | Uint8Array;
+  | Uint8Array
+  | Uint16Array;
 
 /** An ONNX attribute value, tagged with its ONNX type. */
 export type Attr =
@@ -169,6 +174,10 @@ export function typedArray(dtype: DType, values: ArrayLike<number>): ConstData {
       return Int32Array.from(values);
     case "bool":
       return Uint8Array.from(values);
+    case "float16":
+      throw new UserError(
+        "float16 is a storage dtype: Cast the tensor to float32 before computing with it",
+      );
   }
 }
 

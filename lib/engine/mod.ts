@@ -44,6 +44,9 @@ export type {
   Session,
   SessionOptions,
 } from "./runtime.ts";
+export { buildFor, buildTarget } from "./target.ts";
+export { HOT_OPS, hotOnCpu, parseProfile, providerCounts, readProfile } from "./profile.ts";
+export type { NodeRun, ProfiledTensor } from "./profile.ts";
 export { gradCheck } from "./gradcheck.ts";
 export type { GradCheckOptions, GradCheckResult } from "./gradcheck.ts";
 export { ADAMW_DEFAULTS, adamwGraph, adamwScalars } from "./adamw.ts";

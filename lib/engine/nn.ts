@@ -1,11 +1,14 @@
 /**
  * Neural-network building blocks composed from engine ops: linear layers, RMSNorm,
- * LayerNorm, SiLU, tanh-GELU, and the fused log-probability of target tokens (log-softmax +
- * gather with a one-pass backward rule). Each is a plain function of symbolic tensors.
+ * LayerNorm, SiLU, tanh-GELU, the fused log-probability of target tokens (log-softmax +
+ * gather with a one-pass backward rule) and its row-chunked form with the LM head inside, which
+ * never holds the logits of more than one chunk of rows. Each is a plain function of symbolic
+ * tensors.
  *
  * @module
  */
-import { staticSize, type Tensor } from "./graph.ts";
+import { fmtShape, staticSize, type Tensor } from "./graph.ts";
+import { UserError } from "../util/errors.ts";
 import {
   add,
   exp,
@@ -22,9 +25,11 @@ import {
   tanh,
 } from "./ops.ts";
 import {
+  concat,
   gatherElements,
   reshape,
   scatterElementsAdd,
+  slice,
   squeeze,
   transpose,
   unsqueeze,
@@ -107,4 +112,68 @@ export function logProbsOf(logits: Tensor, targets: Tensor): Tensor {
     rule: ([g]) => [scatterElementsAdd(mul(exp(lsm), neg(g!)), idx, g!, -1)],
   };
   return squeeze(picked, [-1]);
+}
+
+/** Default bound on `rows × vocab` logits alive at once in {@link chunkedLogProbs} (32 MB). */
+export const LOGIT_CHUNK_FLOATS = 8 * 1024 * 1024;
+
+/**
+ * Log-probabilities `[N]` of `targets` `[N]` (int64) under the logits `hidden @ headᵀ`, with
+ * `hidden` `[N, H]` and the LM head `head` `[V, H]` (Hugging Face layout), computed `rows` rows at a
+ * time (default: as many as keep `rows × V` ≤ {@link LOGIT_CHUNK_FLOATS}), so that the `[N, V]`
+ * logits are never materialized: each chunk's logits live only until its targets are gathered.
+ * The backward pass recomputes a chunk's logits from `hidden` and `head` (one more head matmul
+ * per chunk) instead of keeping every chunk's softmax until the backward pass reaches it; its
+ * values are those of `logProbsOf(linear(hidden, head), targets)` up to summation order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newGraph, input } from "./graph.ts";
+ * import { chunkedLogProbs } from "./nn.ts";
+ * const g = newGraph();
+ * const lp = chunkedLogProbs(
+ *   input(g, "h", [10, 4]), input(g, "head", [7, 4]), input(g, "t", [10], "int64"), 3,
+ * ); // 4 chunks: rows 0–2, 3–5, 6–8, 9
+ * assert.deepEqual(lp.shape, [10]);
+ * ```
+ */
+export function chunkedLogProbs(
+  hidden: Tensor,
+  head: Tensor,
+  targets: Tensor,
+  rows?: number,
+): Tensor {
+  const [n, h] = hidden.shape, v = head.shape[0];
+  if (typeof n !== "number" || typeof v !== "number" || hidden.shape.length !== 2) {
+    throw new UserError(
+      `chunkedLogProbs: hidden must be [N, H] with a static N and head [V, H] with a static V, ` +
+        `got ${fmtShape(hidden.shape)} and ${fmtShape(head.shape)}`,
+    );
+  }
+  if (head.shape[1] !== h || targets.shape.length !== 1 || targets.shape[0] !== n) {
+    throw new UserError(
+      `chunkedLogProbs: expected head [V, ${h}] and targets [${n}], got ` +
+        `${fmtShape(head.shape)} and ${fmtShape(targets.shape)}`,
+    );
+  }
+  const step = Math.max(1, Math.floor(rows ?? LOGIT_CHUNK_FLOATS / v));
+  const parts: Tensor[] = [];
+  for (let a = 0; a < n; a += step) {
+    const b = Math.min(n, a + step);
+    const hc = n === b - a ? hidden : slice(hidden, 0, a, b);
+    const idx = unsqueeze(n === b - a ? targets : slice(targets, 0, a, b), [-1]);
+    const picked = gatherElements(logSoftmax(gemm(hc, head, { transB: true })), idx, -1);
+    picked.graph.producers.get(picked.id)!.vjp = {
+      wrt: [hc, head],
+      rule: ([g]) => {
+        // Recomputed here, so that no chunk's [rows, V] values wait for the backward pass.
+        const lsm = logSoftmax(gemm(hc, head, { transB: true }));
+        const d = scatterElementsAdd(mul(exp(lsm), neg(g!)), idx, g!, -1); // d logits
+        return [gemm(d, head), gemm(d, hc, { transA: true })];
+      },
+    };
+    parts.push(squeeze(picked, [-1]));
+  }
+  return parts.length === 1 ? parts[0] : concat(parts, 0);
 }

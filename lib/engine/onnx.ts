@@ -25,6 +25,7 @@ export const ONNX_DTYPE: Record<DType, number> = {
   int32: 6,
   int64: 7,
   bool: 9,
+  float16: 10,
   float64: 11,
 };
 

@@ -19,6 +19,7 @@ import {
   scalar,
   type Tensor,
 } from "./graph.ts";
+import { buildTarget } from "./target.ts";
 import { UserError } from "../util/errors.ts";
 
 /** A tensor or a plain number (turned into a scalar constant of the other operand's dtype). */
@@ -102,7 +103,7 @@ export const identity = (x: Tensor): Tensor => unary("Identity", x);
 
 /** Converts to another dtype (gradient flows between float types only). */
 export function cast(x: Tensor, to: DType): Tensor {
-  const code = { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9 }[to];
+  const code = { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9, float16: 10 }[to];
   return addNode("Cast", [x], { to: { kind: "int", value: code } }, [{
     dtype: to,
     shape: x.shape,
@@ -268,10 +269,23 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return unary("Softmax", x, { axis: { kind: "int", value: ax } });
 }
 
-/** Log-softmax along `axis` (default last). */
+/**
+ * Log-softmax along `axis` (default last): one `LogSoftmax` node, or, in a graph built for
+ * `"webgpu"` (see `target.ts`), `d = x − max(x); d − log(Σ exp(d))` (the WebGPU EP has no
+ * LogSoftmax kernel) with the LogSoftmax backward attached, so no gradient flows through `max`.
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const ax = normAxis("LogSoftmax", axis, x.shape.length);
-  return unary("LogSoftmax", x, { axis: { kind: "int", value: ax } });
+  if (buildTarget() !== "webgpu") {
+    return unary("LogSoftmax", x, { axis: { kind: "int", value: ax } });
+  }
+  const d = sub(x, reduceMax(x, [ax], true));
+  const y = sub(d, log(reduceSum(exp(d), [ax], true)));
+  x.graph.producers.get(y.id)!.vjp = {
+    wrt: [x],
+    rule: ([g]) => [sub(g!, mul(exp(y), reduceSum(g!, [ax], true)))],
+  };
+  return y;
 }
 
 /** Lower (`upper=false`) or upper triangle of the last two dims, offset by `k`. */

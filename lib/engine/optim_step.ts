@@ -4,6 +4,12 @@
  * (parameters and moments, fp32 master weights) stays in JS; each step returns a new state.
  * Used by the policy update and by the critic.
  *
+ * Frozen parameters (`frozen` of {@link buildOptimGraph}, e.g. the base model under LoRA
+ * adapters) are graph inputs too, but they get no gradient, no AdamW moments and no `next.*`
+ * output: each call feeds the caller's typed arrays as they are (no copy on our side) and the
+ * {@link TrainState} holds only the trainable parameters. Without `frozen` the graph is the
+ * same as before, byte for byte.
+ *
  * A step whose loss, gradient norm or new parameters are not finite is refused
  * ({@link NonFiniteStepError}): the caller's state is left as it was (the new buffers are
  * fresh arrays, adopted only after the check). With a finite gradient norm the new moments are
@@ -11,7 +17,7 @@
  *
  * @module
  */
-import { type DType, input, newGraph, type Tensor } from "./graph.ts";
+import { type DType, type Graph, input, newGraph, type Tensor } from "./graph.ts";
 import { grad } from "./grad.ts";
 import { toOnnx } from "./onnx.ts";
 import {
@@ -69,12 +75,42 @@ export interface OptimGraphOptions {
   outputGrads?: boolean;
   /** Which parameters get weight decay (default: all but norms and biases). */
   decay?: (name: string) => boolean;
+  /**
+   * Frozen parameters the loss reads but that are not trained: shapes by name (declared as
+   * inputs of `frozenDtype`), or a function that declares them in the graph itself (e.g. a
+   * float16-stored base widened inside the graph) and returns the tensors the loss should use;
+   * it gets the trainable inputs and may return them too (reused, not declared again).
+   * Frozen tensors get no gradient, no moments and no `next.*` outputs; feed them to
+   * {@link OptimStep.run} as `frozen`.
+   */
+  frozen?: Record<string, number[]> | ((g: Graph, trained: Params) => Params);
+  /** Dtype of frozen inputs given as shapes (default: `dtype`). */
+  frozenDtype?: DType;
 }
 
 /**
  * Builds the step graph: parameters named as in `shapes` become inputs, `buildLoss` adds the
  * loss (and declares its own data inputs), then gradients and AdamW are appended. Outputs:
  * `loss`, `grad_norm`, `next.<p>`, `next_m.<p>`, `next_v.<p>` and the builder's extras.
+ * With `opts.frozen`, `buildLoss` receives the frozen tensors beside the trainable ones, and
+ * only the trainable ones (`shapes`) are differentiated and updated.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildOptimGraph, createOptimStep, initTrainState } from "./optim_step.ts";
+ * import { mul, reduceSum } from "./ops.ts";
+ * // loss = Σ w·a (w frozen, a trained): d loss/d a = w
+ * const bytes = buildOptimGraph("demo", { a: [2] }, (p) => ({ loss: reduceSum(mul(p.w, p.a)) }), {
+ *   frozen: { w: [2] },
+ * });
+ * const step = await createOptimStep(bytes, ["a"], { frozenNames: ["w"] });
+ * const w = { data: new Float32Array([1, -1]), dims: [2] };
+ * const r = await step.run(initTrainState({ a: { data: new Float32Array([0, 0]), dims: [2] } }), {}, 0.1, { w });
+ * assert.deepEqual(Object.keys(r.state.params), ["a"]); // no state for w
+ * assert.deepEqual([...r.state.params.a.data].map((x) => Math.round(Number(x) * 10) / 10), [-0.1, 0.1]);
+ * await step.session.release();
+ * ```
  */
 export function buildOptimGraph(
   name: string,
@@ -87,8 +123,9 @@ export function buildOptimGraph(
   for (const [n, dims] of Object.entries(shapes)) {
     params[n] = input(g, n, dims, dtype);
   }
-  const { loss, outputs: extra } = buildLoss(params);
   const names = Object.keys(params);
+  const frozen = frozenInputs(g, opts, params);
+  const { loss, outputs: extra } = buildLoss(frozen ? { ...frozen, ...params } : params);
   const grads = grad(loss, names.map((n) => params[n]));
   const decay = opts.decay ?? ((n: string) => !isNormOrBias(n));
   const upd = adamwGraph(
@@ -112,6 +149,29 @@ export function buildOptimGraph(
     if (opts.outputGrads) outputs[`grad.${n}`] = grads[i];
   });
   return toOnnx(g, { outputs });
+}
+
+/** Declares the frozen inputs of {@link OptimGraphOptions.frozen} (none: undefined). */
+function frozenInputs(g: Graph, opts: OptimGraphOptions, trained: Params): Params | undefined {
+  if (!opts.frozen) return undefined;
+  const out: Params = {};
+  if (typeof opts.frozen === "function") {
+    for (const [n, t] of Object.entries(opts.frozen(g, trained))) {
+      if (trained[n] === undefined) out[n] = t;
+      else if (trained[n] !== t) {
+        throw new UserError(`buildOptimGraph: parameter '${n}' is both trainable and frozen`);
+      }
+    }
+  } else {
+    const dtype = opts.frozenDtype ?? opts.dtype ?? "float32";
+    for (const [n, dims] of Object.entries(opts.frozen)) {
+      if (trained[n]) {
+        throw new UserError(`buildOptimGraph: parameter '${n}' is both trainable and frozen`);
+      }
+      out[n] = input(g, n, dims, dtype);
+    }
+  }
+  return out;
 }
 
 /** What was not finite in a refused step (see {@link NonFiniteStepError}). */
@@ -179,7 +239,8 @@ export interface OptimStep {
   /** The ORT session (release it when done). */
   session: Session;
   /**
-   * Applies one update with data `feeds`; returns the new state and every other output.
+   * Applies one update with data `feeds` (and the frozen parameters `frozen`, fed as they are,
+   * when the graph has some); returns the new state and every other output.
    * Throws {@link NonFiniteStepError} (and leaves `state` as it was) when the loss, gradient
    * norm or a new parameter is not finite.
    */
@@ -187,6 +248,7 @@ export interface OptimStep {
     state: TrainState,
     feeds: Record<string, HostTensor>,
     lr: number,
+    frozen?: ParamStore,
   ): Promise<
     {
       state: TrainState;
@@ -197,7 +259,14 @@ export interface OptimStep {
   >;
 }
 
-/** Opens a step built by {@link buildOptimGraph} for the parameters `names`. */
+/** The entries `names` of a store (the same tensors, not copies). */
+const pick = (store: ParamStore, names: string[]): ParamStore =>
+  Object.fromEntries(names.map((n) => [n, store[n]]));
+
+/**
+ * Opens a step built by {@link buildOptimGraph} for the trainable parameters `names`;
+ * `frozenNames` are the frozen parameters each call must be given (checked by name).
+ */
 export async function createOptimStep(
   bytes: Uint8Array,
   names: string[],
@@ -205,6 +274,7 @@ export async function createOptimStep(
     adam?: Partial<AdamWConfig>;
     dtype?: DType;
     session?: SessionOptions;
+    frozenNames?: string[];
   } = {},
 ): Promise<OptimStep> {
   const session = await openSession(bytes, opts.session);
@@ -212,11 +282,19 @@ export async function createOptimStep(
   const F = opts.dtype === "float64" ? Float64Array : Float32Array;
   return {
     session,
-    async run(state, data, lr) {
+    async run(state, data, lr, frozen) {
       const t = state.step + 1;
       const sc = adamwScalars(t, lr, adam);
+      const missing = opts.frozenNames?.find((n) => !frozen?.[n]);
+      if (missing !== undefined) {
+        throw new UserError(
+          `optimization step: frozen parameter '${missing}' was not given (pass the base ` +
+            `parameters as run(state, feeds, lr, frozen))`,
+        );
+      }
       const feeds: Record<string, HostTensor> = {
         ...data,
+        ...(opts.frozenNames ? pick(frozen!, opts.frozenNames) : {}),
         lr: { data: F.of(sc.lr), dims: [] },
         bias1: { data: F.of(sc.bias1), dims: [] },
         bias2: { data: F.of(sc.bias2), dims: [] },

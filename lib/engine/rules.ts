@@ -6,7 +6,16 @@
  *
  * @module
  */
-import { type Attr, int64s, type Node, scalar, type Tensor } from "./graph.ts";
+import {
+  type Attr,
+  constant,
+  int64s,
+  type Node,
+  scalar,
+  type Tensor,
+  typedArray,
+} from "./graph.ts";
+import { buildTarget } from "./target.ts";
 import {
   add,
   cast,
@@ -239,8 +248,18 @@ export const RULES: Record<string, Rule> = {
       // do it in O(N·H), but onnxruntime 1.30's CPU kernel loses updates of repeated indices
       // on more than one thread; the MatMul costs as much as the tied LM head's backward and
       // gives the same bits on any thread count.
-      const ids = idx.dtype === "int64" ? idx : cast(idx, "int64");
-      const range = int64s(data.graph, Array.from({ length: v }, (_, i) => i));
+      // Built for WebGPU (no int64 kernels there: an int64 Equal would run on CPU and copy the
+      // [N, V] one-hot to the device), the ids are compared as floats (exact below 2^24).
+      const asFloat = buildTarget() === "webgpu" && v <= 2 ** 24;
+      const ids = asFloat
+        ? cast(idx, data.dtype)
+        : idx.dtype === "int64"
+        ? idx
+        : cast(idx, "int64");
+      const count = Array.from({ length: v }, (_, i) => i);
+      const range = asFloat
+        ? constant(data.graph, typedArray(data.dtype, count), [v], data.dtype)
+        : int64s(data.graph, count);
       const hot = cast(equal(unsqueeze(reshape(ids, [-1]), [-1]), range), data.dtype);
       return [matmul(transpose(hot, [1, 0]), reshape(g, [-1, h])), undefined];
     }
@@ -288,7 +307,7 @@ export const NON_DIFFERENTIABLE = new Set([
 function castCode(x: Tensor): Attr {
   return {
     kind: "int",
-    value: { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9 }[x.dtype],
+    value: { float32: 1, float64: 11, int64: 7, int32: 6, bool: 9, float16: 10 }[x.dtype],
   };
 }
 

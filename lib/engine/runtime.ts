@@ -22,7 +22,9 @@ export type HostData =
   | Float64Array
   | BigInt64Array
   | Int32Array
-  | Uint8Array;
+  | Uint8Array
+  /** float16 bit patterns (IEEE half); ORT's `float16` tensors take a Uint16Array. */
+  | Uint16Array;
 
 /** A tensor in JS memory. */
 export interface HostTensor {
@@ -41,8 +43,16 @@ export interface SessionOptions {
    * {@link RuntimeSettings.threads} or ORT's choice). Setting it overrides both.
    */
   threads?: number;
-  /** Fall back to CPU when `ep` fails (default true); when false, the failure is thrown. */
+  /**
+   * Fall back to CPU when `ep` fails (default: {@link RuntimeSettings.fallback}, true); when
+   * false, the failure is thrown as a `UserError`, never a silent CPU run.
+   */
   fallback?: boolean;
+  /**
+   * Write ORT's profile (one JSON event per node and run, naming the provider that ran it) to
+   * `<profile>_<timestamp>.json`; {@link Session.endProfiling} ends it and returns the path.
+   */
+  profile?: string;
   /**
    * ORT graph optimization level (default `"all"`). Use `"basic"` for float64 graphs: some
    * extended fusions (e.g. SiLU → QuickGelu) have float32-only kernels.
@@ -68,6 +78,11 @@ export interface Session {
   /** Frees native memory. */
   release(): Promise<void>;
   /**
+   * Ends profiling (sessions opened with {@link SessionOptions.profile}) and returns the path
+   * of the profile file ORT wrote; undefined when not profiling.
+   */
+  endProfiling?(): string | undefined;
+  /**
    * Frees native memory once the runs in flight have ended (at once when none are); a later
    * `run` is refused. What a bounded cache ({@link SessionCache}) calls on eviction.
    */
@@ -76,8 +91,17 @@ export interface Session {
 
 let ortModule: typeof Ort | undefined;
 
-/** onnxruntime-node, loaded on first use (its native binding needs `--allow-ffi`). */
+/**
+ * onnxruntime-node, loaded on first use (its native binding needs `--allow-ffi`). Sets
+ * `ORT_DISABLE_TELEMETRY=1` first (when the process may write its environment) so that no
+ * build of ORT sends usage events from our processes.
+ */
 async function loadOrt(): Promise<typeof Ort> {
+  if (!ortModule) {
+    try {
+      Deno.env.set("ORT_DISABLE_TELEMETRY", "1");
+    } catch { /* no --allow-env: the launch scripts export it */ }
+  }
   return ortModule ??= await import("npm:onnxruntime-node@1.30.0");
 }
 
@@ -86,7 +110,46 @@ function ortType(data: HostData): Ort.Tensor.Type {
   if (data instanceof Float64Array) return "float64";
   if (data instanceof BigInt64Array) return "int64";
   if (data instanceof Int32Array) return "int32";
+  if (data instanceof Uint16Array) return "float16";
   return "bool";
+}
+
+/** Bytes that crossed between JS and onnxruntime, counted by every {@link Session.run}. */
+export interface TransferStats {
+  /** `session.run` calls. */
+  runs: number;
+  /**
+   * Bytes of the input tensors handed to ORT. CPU inputs are wrapped, not copied (the binding
+   * builds its OrtValue over the typed array's own memory; measured in bench/transfer.ts), so
+   * these bytes are read in place: what they cost is memory that must stay resident in JS.
+   */
+  inBytes: number;
+  /** Bytes of the output tensors returned to JS (buffers ORT allocated during the run). */
+  outBytes: number;
+}
+
+const transfer: TransferStats = { runs: 0, inBytes: 0, outBytes: 0 };
+
+/**
+ * The transfer counters since the last {@link resetTransferStats} (a copy).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resetTransferStats, transferStats } from "./runtime.ts";
+ * resetTransferStats();
+ * assert.deepEqual(transferStats(), { runs: 0, inBytes: 0, outBytes: 0 });
+ * ```
+ */
+export function transferStats(): TransferStats {
+  return { ...transfer };
+}
+
+/** Sets the transfer counters of {@link transferStats} to zero; returns what they were. */
+export function resetTransferStats(): TransferStats {
+  const before = transferStats();
+  transfer.runs = transfer.inBytes = transfer.outBytes = 0;
+  return before;
 }
 
 function toOrt(ort: typeof Ort, name: string, t: HostTensor): Ort.Tensor {
@@ -96,7 +159,14 @@ function toOrt(ort: typeof Ort, name: string, t: HostTensor): Ort.Tensor {
       `session input '${name}': dims [${t.dims}] need ${n} elements, data has ${t.data.length}`,
     );
   }
-  return new ort.Tensor(ortType(t.data), t.data, t.dims);
+  const tensor = new ort.Tensor(ortType(t.data), t.data, t.dims);
+  if (t.data instanceof Uint16Array) {
+    // Where the JS runtime has Float16Array (Deno does), onnxruntime-common 1.30 wraps float16
+    // data in one, which the 1.30 native binding rejects ("not enough space … got 0"): hand it
+    // the Uint16Array itself (same memory, still zero-copy).
+    Object.defineProperty(tensor, "data", { value: t.data });
+  }
+  return tensor;
 }
 
 /**
@@ -125,6 +195,16 @@ export interface RuntimeSettings {
   /** ORT's memory-pattern planning, which caches one plan per input shape (default false). */
   memPattern: boolean;
   /**
+   * A requested execution provider that cannot start falls back to CPU with one warning
+   * (default true); false makes it an error (config `epFallback`, CLI `--no-fallback`).
+   */
+  fallback: boolean;
+  /**
+   * Profile every session opened from now on to `<profile>_<timestamp>.json` (see
+   * {@link SessionOptions.profile}; default off). For finding which nodes a provider left to CPU.
+   */
+  profile?: string;
+  /**
    * Compiled graphs kept per shape-keyed cache (the update's train steps, scoring; default 12):
    * each holds ~10 MB, and varied prompt lengths compile one per padded shape.
    */
@@ -136,6 +216,7 @@ export const DEFAULT_RUNTIME: Readonly<RuntimeSettings> = Object.freeze({
   deterministic: true,
   cpuArena: false,
   memPattern: false,
+  fallback: true,
   shapeSessions: 12,
 });
 
@@ -170,7 +251,8 @@ export function runtimeSettings(): RuntimeSettings {
 export function runtimeKey(): string {
   const s = settings;
   return `${s.deterministic ? "det" : `fast${s.threads ?? ""}`}/` +
-    `${s.cpuArena ? "arena" : "noarena"}/${s.memPattern ? "pattern" : "nopattern"}`;
+    `${s.cpuArena ? "arena" : "noarena"}/${s.memPattern ? "pattern" : "nopattern"}` +
+    (s.fallback ? "" : "/nofallback");
 }
 
 const SCATTER_ND = new TextEncoder().encode("ScatterND");
@@ -214,6 +296,7 @@ async function create(
     enableMemPattern: settings.memPattern,
     // The Node binding takes flat "section.key" config entries with string values.
     ...(settings.deterministic ? { extra: { "session.use_deterministic_compute": "1" } } : {}),
+    ...(opts.profile ? { enableProfiling: true, profileFilePrefix: opts.profile } : {}),
   });
 }
 
@@ -240,6 +323,7 @@ export async function openSession(
   opts: SessionOptions = {},
 ): Promise<Session> {
   let ep = opts.ep ?? "cpu";
+  if (opts.profile === undefined && settings.profile) opts = { ...opts, profile: settings.profile };
   let s: Ort.InferenceSession;
   try {
     s = await create(model, ep, opts);
@@ -248,7 +332,7 @@ export async function openSession(
     if (ep === "cpu") {
       throw new UserError(`onnxruntime could not load the model: ${why}`);
     }
-    if (opts.fallback === false) {
+    if ((opts.fallback ?? settings.fallback) === false) {
       throw new UserError(
         `execution provider '${ep}' is not available: ${why}`,
       );
@@ -280,7 +364,9 @@ export async function openSession(
         const t = feeds[name];
         if (!t) throw new UserError(`session: missing input '${name}'`);
         inputs[name] = toOrt(ortModule!, name, t);
+        transfer.inBytes += t.data.byteLength;
       }
+      transfer.runs++;
       inFlight++;
       let res: Ort.InferenceSession.ReturnType;
       try {
@@ -291,16 +377,37 @@ export async function openSession(
       const out: Record<string, HostTensor> = {};
       for (const [k, v] of Object.entries(res)) {
         out[k] = { data: v.data as HostData, dims: v.dims.slice() as number[] };
+        transfer.outBytes += (v.data as HostData).byteLength;
       }
       return out;
     },
     release: free,
+    endProfiling() {
+      if (!opts.profile) return undefined;
+      s.endProfiling();
+      return newestProfile(opts.profile);
+    },
     retire() {
       if (state !== "open") return;
       state = "retiring";
       if (inFlight === 0) void free();
     },
   };
+}
+
+/** The newest `<prefix>_<timestamp>.json` file ORT wrote (timestamps have 1 ms resolution). */
+function newestProfile(prefix: string): string | undefined {
+  const slash = prefix.lastIndexOf("/");
+  const dir = slash >= 0 ? prefix.slice(0, slash) || "/" : ".";
+  const base = prefix.slice(slash + 1);
+  let best: { path: string; mtime: number } | undefined;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.isFile || !e.name.startsWith(`${base}_`) || !e.name.endsWith(".json")) continue;
+    const path = `${dir}/${e.name}`;
+    const mtime = Deno.statSync(path).mtime?.getTime() ?? 0;
+    if (!best || mtime >= best.mtime) best = { path, mtime };
+  }
+  return best?.path;
 }
 
 /**

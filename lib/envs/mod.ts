@@ -24,6 +24,7 @@ export {
 } from "./arxiv.ts";
 export type { ArxivRow } from "./arxiv.ts";
 export {
+  shortenTldrPost,
   TLDR_REWARD_CONFIG,
   tldrConcisePrompt,
   tldrDetailedPrompt,
@@ -137,6 +138,23 @@ export {
   words,
 } from "./toy.ts";
 export type { ToyRow } from "./toy.ts";
+export {
+  coordinationAgentReward,
+  coordinationEnv,
+  coordinationReward,
+  coordinationRows,
+  mentionedAnimals,
+  namedSlot,
+  PAIR_ANIMALS,
+  pairPrompt,
+  pairRows,
+} from "./coordination.ts";
+export type { CoordinationRow, PairRow } from "./coordination.ts";
+export {
+  complementarityAgentReward,
+  complementarityEnv,
+  complementarityReward,
+} from "./complementarity.ts";
 export { codingEnvOptions, ENV_NAMES, loadEnvironment } from "./registry.ts";
 export type { AnyEnv, EnvSpec } from "./registry.ts";
 export { defineEnvironment } from "./define.ts";

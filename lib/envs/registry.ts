@@ -7,6 +7,8 @@ import type { Environment } from "./types.ts";
 import { toyEnv, toyRows } from "./toy.ts";
 import { tldrEnv } from "./tldr.ts";
 import { arxivEnv } from "./arxiv.ts";
+import { coordinationEnv, coordinationRows, pairRows } from "./coordination.ts";
+import { complementarityEnv } from "./complementarity.ts";
 import { codingEnv, type CodingEnvOptions } from "./coding.ts";
 import { loadArxivRows, loadTldrRows } from "./writing_data.ts";
 import { loadCoopCodingProblems, loadHumanEval } from "./datasets.ts";
@@ -15,7 +17,14 @@ import { sliceIndices, splitRows, type SplitSpec } from "./split.ts";
 export type { SplitSpec };
 
 /** Environment names known to {@link loadEnvironment}. */
-export const ENV_NAMES = ["toy", "tldr", "arxiv", "coding"] as const;
+export const ENV_NAMES = [
+  "toy",
+  "tldr",
+  "arxiv",
+  "coding",
+  "coordination",
+  "complementarity",
+] as const;
 
 /** What {@link loadEnvironment} reads: the `env` section of the trainer config. */
 export interface EnvSpec extends SplitSpec {
@@ -82,6 +91,10 @@ function build(spec: EnvSpec, rows: unknown[]): AnyEnv {
       return arxivEnv(rows as Awaited<ReturnType<typeof loadArxivRows>>);
     case "coding":
       return codingEnv(rows as Awaited<ReturnType<typeof loadHumanEval>>, codingEnvOptions(spec));
+    case "coordination":
+      return coordinationEnv(rows as ReturnType<typeof coordinationRows>);
+    case "complementarity":
+      return complementarityEnv(rows as ReturnType<typeof pairRows>);
   }
   throw new UserError(`unknown environment '${name}' (one of ${ENV_NAMES.join(", ")})`);
 }
@@ -139,6 +152,10 @@ async function readRows(
     case "toy":
       if (path) throw new UserError("env 'toy' has built-in topics; remove env.dataPath");
       return toyRows();
+    case "coordination":
+    case "complementarity":
+      if (path) throw new UserError(`env '${name}' has built-in animal pairs; remove env.dataPath`);
+      return name === "coordination" ? coordinationRows() : pairRows();
     case "tldr":
       return await loadTldrRows(path);
     case "arxiv":

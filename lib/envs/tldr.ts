@@ -57,6 +57,31 @@ export const TLDR_REWARD_CONFIG: WritingRewardConfig = {
 };
 
 /**
+ * A length setting for small models: the row with its post body cut to the first `maxWords`
+ * whitespace-separated words (the SUBREDDIT and TITLE lines, the reference summary and the
+ * closing "TL;DR:" kept). The authors' prompts and reward are unchanged; only the post is
+ * shorter. Why: the shipped posts make ~520-token prompts, four times the 128-token sequences
+ * the default model was pretrained on, and past those positions it often ends its answer after
+ * one or two words, which closes the reward's first gate (both answers 8–256 tokens). Rows whose
+ * prompt has no "POST:" line are returned as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shortenTldrPost } from "./tldr.ts";
+ * const row = { prompt: "TITLE: t\n\nPOST: one two three four\n\nTL;DR:", completion: "c" };
+ * assert.deepEqual(shortenTldrPost(row, 2).prompt, "TITLE: t\n\nPOST: one two\n\nTL;DR:");
+ * ```
+ */
+export function shortenTldrPost(row: TldrRow, maxWords: number): TldrRow {
+  const at = row.prompt.indexOf("POST:");
+  if (at < 0) return row;
+  const body = row.prompt.slice(at + 5).replace(/\s*TL;DR:\s*$/, "").trim().split(/\s+/);
+  const kept = body.slice(0, Math.max(0, maxWords)).join(" ");
+  return { ...row, prompt: `${row.prompt.slice(0, at)}POST: ${kept}\n\nTL;DR:` };
+}
+
+/**
  * Agent 1's prompt, the authors' summary-agent prompt (see `writing_prompts.ts`): a brief,
  * factual summary of the post.
  *

@@ -1,7 +1,7 @@
 /**
- * Hugging Face `config.json` ⇄ one small typed {@link ModelConfig}, for the three decoder-only
- * families this toolkit trains (`llama`, `qwen2`, `gpt2`), and the strict JSON field readers that
- * {@link ./generation_config.ts} shares.
+ * Hugging Face `config.json` ⇄ one small typed {@link ModelConfig}, for the four decoder-only
+ * families this toolkit trains (`llama`, `qwen2`, `qwen3`, `gpt2`), and the strict JSON field
+ * readers that {@link ./generation_config.ts} shares.
  * Parsing is strict: an unknown `model_type` or a missing/ill-typed field is a {@link UserError}
  * naming the file and the field.
  *
@@ -23,14 +23,14 @@ import { parseRopeScaling, ropeScalingToHf } from "./rope.ts";
 
 export type { TransformerConfig, UserError };
 /** Supported model families (the HF `model_type`). */
-export type Arch = "llama" | "qwen2" | "gpt2";
+export type Arch = "llama" | "qwen2" | "qwen3" | "gpt2";
 
 /** Supported `model_type` values, as listed in error messages. */
-export const SUPPORTED_ARCHS: readonly Arch[] = ["llama", "qwen2", "gpt2"];
+export const SUPPORTED_ARCHS: readonly Arch[] = ["llama", "qwen2", "qwen3", "gpt2"];
 
 /**
- * MLP activation, the one the graph computes for the family: `silu` (gated SwiGLU, llama/qwen2)
- * or `gelu_new` (tanh-approximated GELU, gpt2).
+ * MLP activation, the one the graph computes for the family: `silu` (gated SwiGLU,
+ * llama/qwen2/qwen3) or `gelu_new` (tanh-approximated GELU, gpt2).
  */
 export type Activation = "silu" | "gelu_new";
 
@@ -54,12 +54,13 @@ export interface ModelConfig extends TransformerConfig {
 
 /**
  * The activations each family supports, by HF name → ours. Exact (erf) `gelu`, `relu`, … are
- * rejected: the graph computes SiLU for llama/qwen2 and tanh-GELU for gpt2, and ORT's CPU
+ * rejected: the graph computes SiLU for llama/qwen2/qwen3 and tanh-GELU for gpt2, and ORT's CPU
  * `Erf` has no float64 kernel for the reference checks.
  */
 const ACTIVATIONS: Record<Arch, Record<string, Activation>> = {
   llama: { silu: "silu", swish: "silu" },
   qwen2: { silu: "silu", swish: "silu" },
+  qwen3: { silu: "silu", swish: "silu" },
   gpt2: { gelu_new: "gelu_new", gelu_pytorch_tanh: "gelu_new" },
 };
 
@@ -80,22 +81,36 @@ function tokens(j: JsonObject, file: string) {
   };
 }
 
-function parseLlamaLike(
-  j: JsonObject,
-  arch: "llama" | "qwen2",
-  file: string,
-): ModelConfig {
-  for (const flag of ["attention_bias", "mlp_bias"]) {
-    if (arch === "llama" && j[flag] === true) {
+/**
+ * Refuses the bias flags the graph does not compute: llama's `attention_bias`/`mlp_bias` and
+ * qwen3's `attention_bias` (which would also bias `o_proj`). Qwen2's q/k/v biases are always on.
+ */
+function checkBiasFlags(j: JsonObject, arch: "llama" | "qwen2" | "qwen3", file: string): void {
+  const flags = arch === "llama"
+    ? ["attention_bias", "mlp_bias"]
+    : arch === "qwen3"
+    ? ["attention_bias"]
+    : [];
+  for (const flag of flags) {
+    if (j[flag] !== undefined && typeof j[flag] !== "boolean") {
+      throw new UserError(
+        `${file}: field '${flag}' must be true or false, got ${JSON.stringify(j[flag])}`,
+      );
+    }
+    if (j[flag] === true) {
       throw new UserError(
         `${file}: field '${flag}': true is not supported (expected false)`,
       );
     }
   }
-  const hidden = intField(j, "hidden_size", file),
-    heads = intField(j, "num_attention_heads", file);
-  const rope = (j.rope_parameters ?? {}) as JsonObject; // transformers v5 moves rope_theta here
-  const maxPositions = intField(j, "max_position_embeddings", file);
+}
+
+/**
+ * Refuses sliding-window attention that would change the result: `use_sliding_window: true`
+ * with a window shorter than `max_position_embeddings`, or (qwen3) a `layer_types` entry
+ * other than `"full_attention"`. A window at least as long as the context is full attention.
+ */
+function checkSlidingWindow(j: JsonObject, maxPositions: number, file: string): void {
   if (j.use_sliding_window === true) {
     const window = intField(j, "sliding_window", file);
     if (window < maxPositions) {
@@ -105,20 +120,52 @@ function parseLlamaLike(
       );
     }
   }
+  if (j.layer_types === undefined || j.layer_types === null) return;
+  if (!Array.isArray(j.layer_types)) {
+    throw new UserError(
+      `${file}: field 'layer_types' must be a list of strings, got ${
+        JSON.stringify(j.layer_types)
+      }`,
+    );
+  }
+  const bad = j.layer_types.findIndex((t) => t !== "full_attention");
+  if (bad >= 0) {
+    throw new UserError(
+      `${file}: field 'layer_types'[${bad}] is ${JSON.stringify(j.layer_types[bad])}; only ` +
+        `"full_attention" is supported (sliding-window attention is not)`,
+    );
+  }
+}
+
+function parseLlamaLike(
+  j: JsonObject,
+  arch: "llama" | "qwen2" | "qwen3",
+  file: string,
+): ModelConfig {
+  checkBiasFlags(j, arch, file);
+  const hidden = intField(j, "hidden_size", file),
+    heads = intField(j, "num_attention_heads", file);
+  const rope = (j.rope_parameters ?? {}) as JsonObject; // transformers v5 moves rope_theta here
+  const maxPositions = intField(j, "max_position_embeddings", file);
+  checkSlidingWindow(j, maxPositions, file);
   const ropeScaling = parseRopeScaling(j, file);
+  // HF Qwen3Config defaults head_dim to 128; llama/qwen2 derive it from hidden / heads.
+  const defaultHeadDim = arch === "qwen3" ? 128 : hidden % heads === 0 ? hidden / heads : undefined;
+  const kvHeads = intField(j, "num_key_value_heads", file, heads);
+  if (heads % kvHeads !== 0) {
+    throw new UserError(
+      `${file}: field 'num_attention_heads' (${heads}) must be a multiple of ` +
+        `'num_key_value_heads' (${kvHeads})`,
+    );
+  }
   return {
     arch,
     vocabSize: intField(j, "vocab_size", file),
     hidden,
     layers: intField(j, "num_hidden_layers", file),
     heads,
-    kvHeads: intField(j, "num_key_value_heads", file, heads),
-    headDim: intField(
-      j,
-      "head_dim",
-      file,
-      hidden % heads === 0 ? hidden / heads : undefined,
-    ),
+    kvHeads,
+    headDim: intField(j, "head_dim", file, defaultHeadDim),
     intermediate: intField(j, "intermediate_size", file),
     maxPositions,
     ropeTheta: numberField(
@@ -237,7 +284,7 @@ export function checkSpecialTokens(cfg: ModelConfig, file: string): ModelConfig 
 export function parseHfConfig(json: unknown, file: string): ModelConfig {
   const j = asJsonObject(json, file);
   const type = j.model_type;
-  if (type === "llama" || type === "qwen2") {
+  if (type === "llama" || type === "qwen2" || type === "qwen3") {
     return parseLlamaLike(j, type, file);
   }
   if (type === "gpt2") return parseGpt2(j, file);
@@ -247,6 +294,14 @@ export function parseHfConfig(json: unknown, file: string): ModelConfig {
     })`,
   );
 }
+
+/** The HF model class written in `architectures` per family. */
+const HF_ARCHITECTURES: Record<Arch, string> = {
+  llama: "LlamaForCausalLM",
+  qwen2: "Qwen2ForCausalLM",
+  qwen3: "Qwen3ForCausalLM",
+  gpt2: "GPT2LMHeadModel",
+};
 
 const idOrList = (ids: number[]) => (ids.length === 1 ? ids[0] : ids);
 
@@ -285,9 +340,7 @@ export function configToHf(
     };
   }
   return {
-    architectures: [
-      cfg.arch === "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM",
-    ],
+    architectures: [HF_ARCHITECTURES[cfg.arch]],
     model_type: cfg.arch,
     vocab_size: cfg.vocabSize,
     hidden_size: cfg.hidden,
@@ -304,6 +357,7 @@ export function configToHf(
     tie_word_embeddings: cfg.tieEmbeddings,
     attention_dropout: 0,
     ...(cfg.arch === "llama" ? { attention_bias: false, mlp_bias: false } : {}),
+    ...(cfg.arch === "qwen3" ? { attention_bias: false, use_sliding_window: false } : {}),
     ...common,
   };
 }

@@ -19,6 +19,7 @@ import {
 import { type GenerationConfig, parseGenerationConfig } from "./generation_config.ts";
 import {
   loadSafetensors,
+  type LoadSafetensorsOptions,
   type NamedTensor,
   type SafetensorsDtype,
   tensorByteLength,
@@ -213,7 +214,8 @@ export async function readShardIndex(dir: string): Promise<ShardIndex> {
 
 /**
  * Loads every tensor of a folder's checkpoint: sharded (index + shards, one shard in memory at
- * a time) or single-file. Floating tensors become fp32 and keep their stored dtype.
+ * a time) or single-file. Floating tensors become fp32 and keep their stored dtype (`keepHalf`:
+ * F16/BF16 tensors stay 16-bit patterns).
  *
  * @example
  * ```ts
@@ -223,9 +225,12 @@ export async function readShardIndex(dir: string): Promise<ShardIndex> {
  * assert.ok(Object.keys(tensors).length > 0);
  * ```
  */
-export async function loadHfWeights(dir: string): Promise<TensorMap> {
+export async function loadHfWeights(
+  dir: string,
+  opts: LoadSafetensorsOptions = {},
+): Promise<TensorMap> {
   if (await exists(join(dir, WEIGHTS_FILE))) {
-    return (await loadSafetensors(join(dir, WEIGHTS_FILE))).tensors;
+    return (await loadSafetensors(join(dir, WEIGHTS_FILE), opts)).tensors;
   }
   if (!(await exists(join(dir, WEIGHTS_INDEX_FILE)))) {
     throw new UserError(
@@ -236,7 +241,7 @@ export async function loadHfWeights(dir: string): Promise<TensorMap> {
   const tensors: TensorMap = {};
   const where: Record<string, string> = {};
   for (const file of [...new Set(Object.values(index.weightMap))].sort()) {
-    const shard = (await loadSafetensors(join(dir, file))).tensors;
+    const shard = (await loadSafetensors(join(dir, file), opts)).tensors;
     for (const [name, t] of Object.entries(shard)) {
       if (name in tensors) {
         throw new UserError(

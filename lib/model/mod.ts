@@ -26,6 +26,29 @@ export type {
   TransformerConfig,
 } from "./transformer.ts";
 export { countParams, initParams, paramShapes } from "./params.ts";
+export {
+  checkLoraConfig,
+  checkLoraParams,
+  initLora,
+  LORA_TARGETS,
+  loraModule,
+  loraScale,
+  loraShapes,
+  mergeLoraWeights,
+  withLoraConfig,
+  withoutLoraConfig,
+} from "./lora.ts";
+export type { LoraAdapter, LoraConfig, LoraGraphConfig, LoraTarget } from "./lora.ts";
+export { declareModelInputs, modelInputShapes, trainableShapes } from "./inputs.ts";
+export type { ModelInputOptions } from "./inputs.ts";
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  loadAdapter,
+  PEFT_PREFIX,
+  peftConfigJson,
+  saveAdapter,
+} from "./peft.ts";
 export type { ParamStore } from "./params.ts";
 export {
   loadSafetensors,

@@ -53,6 +53,10 @@ export function paramShapes(cfg: TransformerConfig): Record<string, number[]> {
       s[`${pre}self_attn.v_proj.bias`] = [cfg.kvHeads * d];
     }
     s[`${pre}self_attn.o_proj.weight`] = [h, cfg.heads * d];
+    if (cfg.arch === "qwen3") {
+      s[`${pre}self_attn.q_norm.weight`] = [d];
+      s[`${pre}self_attn.k_norm.weight`] = [d];
+    }
     s[`${pre}post_attention_layernorm.weight`] = [h];
     s[`${pre}mlp.gate_proj.weight`] = [f, h];
     s[`${pre}mlp.up_proj.weight`] = [f, h];

@@ -33,15 +33,16 @@ const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
 
 /**
  * One tensor: `dtype` is how it is (or will be) stored on disk; `data` holds fp32 values for
- * `F32`/`F16`/`BF16`, an `Int32Array` for `I32` and a `BigInt64Array` for `I64`, row-major.
+ * `F32`/`F16`/`BF16` (or, read with `keepHalf`, the `F16`/`BF16` bit patterns as stored, in a
+ * `Uint16Array`), an `Int32Array` for `I32` and a `BigInt64Array` for `I64`, row-major.
  */
 export interface NamedTensor {
   /** Storage dtype in the file. */
   dtype: SafetensorsDtype;
   /** Dimensions, outermost first; `[]` is a scalar. */
   shape: number[];
-  /** Row-major values (`Float32Array` for every floating dtype). */
-  data: Float32Array | Int32Array | BigInt64Array;
+  /** Row-major values (`Float32Array` for every floating dtype, or 16-bit patterns). */
+  data: Float32Array | Int32Array | BigInt64Array | Uint16Array;
 }
 
 /** Tensors by name. */
@@ -231,10 +232,12 @@ function headerLength(
 function decodeTensorBytes(
   buf: ArrayBuffer,
   dtype: SafetensorsDtype,
+  keepHalf = false,
 ): NamedTensor["data"] {
   if (dtype === "F32") return new Float32Array(buf);
   if (dtype === "I32") return new Int32Array(buf);
   if (dtype === "I64") return new BigInt64Array(buf);
+  if (keepHalf) return new Uint16Array(buf);
   return (dtype === "F16" ? f16ToF32 : bf16ToF32)(new Uint16Array(buf));
 }
 
@@ -297,9 +300,19 @@ export async function readSafetensorsHeader(
   }
 }
 
+/** Options of {@link loadSafetensors}. */
+export interface LoadSafetensorsOptions {
+  /**
+   * Keep `F16`/`BF16` tensors as their stored 16-bit patterns (`Uint16Array`, half the memory of
+   * fp32) instead of widening them (default false).
+   */
+  keepHalf?: boolean;
+}
+
 /**
  * Loads a safetensors file. Each tensor is read straight into its own fresh, aligned buffer
- * (never the whole file at once), so peak memory stays near the size of the fp32 weights.
+ * (never the whole file at once), so peak memory stays near the size of the fp32 weights (of
+ * the stored weights with `keepHalf`).
  *
  * @example
  * ```ts
@@ -311,6 +324,7 @@ export async function readSafetensorsHeader(
  */
 export async function loadSafetensors(
   path: string,
+  opts: LoadSafetensorsOptions = {},
 ): Promise<SafetensorsContents> {
   const f = await openForRead(path);
   const tensors: TensorMap = {};
@@ -323,7 +337,7 @@ export async function loadSafetensors(
       tensors[e.name] = {
         dtype: e.dtype,
         shape: e.shape,
-        data: decodeTensorBytes(raw.buffer, e.dtype),
+        data: decodeTensorBytes(raw.buffer, e.dtype, opts.keepHalf),
       };
     }
     return {

@@ -1,8 +1,9 @@
 /**
- * A decoder-only transformer as a symbolic graph, in the Llama/Qwen2 style (RMSNorm, rotary
- * position embeddings, SwiGLU MLP, grouped-query attention, optional q/k/v bias, tied or
- * untied LM head) and the GPT-2 style (LayerNorm, learned positions, tanh-GELU, Conv1D
- * weights). Parameters carry Hugging Face names, so checkpoints map one to one.
+ * A decoder-only transformer as a symbolic graph, in the Llama/Qwen2/Qwen3 style (RMSNorm,
+ * rotary position embeddings, SwiGLU MLP, grouped-query attention, optional q/k/v bias, Qwen3's
+ * per-head RMSNorm of q and k before RoPE, tied or untied LM head) and the GPT-2 style
+ * (LayerNorm, learned positions, tanh-GELU, Conv1D weights). Parameters carry Hugging Face
+ * names, so checkpoints map one to one.
  *
  * The whole model reads top to bottom in this file, nanoGPT-style.
  *
@@ -28,8 +29,11 @@ export type { RopeScaling };
 
 /** The architecture fields the graph needs (a subset of the HF-derived model config). */
 export interface TransformerConfig {
-  /** Block style: Llama/Qwen2 (RMSNorm, RoPE, SwiGLU) or GPT-2 (LayerNorm, learned positions). */
-  arch: "llama" | "qwen2" | "gpt2";
+  /**
+   * Block style: Llama/Qwen2/Qwen3 (RMSNorm, RoPE, SwiGLU; Qwen3 adds `q_norm`/`k_norm`) or
+   * GPT-2 (LayerNorm, learned positions).
+   */
+  arch: "llama" | "qwen2" | "qwen3" | "gpt2";
   /** Vocabulary size (rows of the embedding). */
   vocabSize: number;
   /** Model width. */
@@ -56,6 +60,18 @@ export interface TransformerConfig {
   qkvBias: boolean;
   /** Whether the LM head reuses the token embedding. */
   tieEmbeddings: boolean;
+  /**
+   * LoRA adapters (see `lora.ts`): each targeted projection (`q_proj` … `down_proj`) adds
+   * `scale · (x·Aᵀ)·Bᵀ`, with the inputs `{module}.lora_A.weight` `[r, in]` and
+   * `{module}.lora_B.weight` `[out, r]` among the params. Absent: no adapter.
+   */
+  lora?: { r: number; scale: number; targets: string[] };
+  /**
+   * How the base parameters are fed: `"float16"` for a frozen base stored in half precision
+   * (`Uint16Array` bit patterns), declared as float16 inputs and widened to float32 by a Cast
+   * inside the graph (see `inputs.ts`). Absent: float32 (or the graph's dtype).
+   */
+  baseDtype?: "float16";
 }
 
 export type { Params } from "../engine/param_types.ts";
@@ -133,10 +149,28 @@ function ropeTables(cfg: TransformerConfig, positions: Tensor, dtype: DType) {
   return { cos: to5d(cos(full)), sin: to5d(sin(full)) };
 }
 
+/** Per-head RMSNorm weights `[D]` of q and k (Qwen3's `q_norm`/`k_norm`). */
+interface QkNorm {
+  /** `self_attn.q_norm.weight`. */
+  q: Tensor;
+  /** `self_attn.k_norm.weight`. */
+  k: Tensor;
+}
+
+/** Qwen3's q/k norm weights of a layer (prefix `pre`); `undefined` for the other families. */
+function qkNormOf(cfg: TransformerConfig, params: Params, pre: string): QkNorm | undefined {
+  if (cfg.arch !== "qwen3") return undefined;
+  return {
+    q: p(params, `${pre}self_attn.q_norm.weight`),
+    k: p(params, `${pre}self_attn.k_norm.weight`),
+  };
+}
+
 /**
  * Grouped-query attention. `q` `[B, T, H·D]`, `k`/`v` `[B, T, Hkv·D]`; heads are grouped as
  * `[B, Hkv, rep, T, D]` so that one K/V head serves `rep` query heads by broadcasting, with no
- * copies.
+ * copies. With `qkNorm` (Qwen3), every head of q and k is RMS-normalized over its `D` values
+ * (eps `normEps`) before the rotary embedding; the cache holds the normalized, rotated keys.
  */
 function attention(
   cfg: TransformerConfig,
@@ -146,12 +180,17 @@ function attention(
   inp: ForwardInputs,
   layer: number,
   rot?: { cos: Tensor; sin: Tensor },
+  qkNorm?: QkNorm,
 ): { out: Tensor; cache: LayerCache; fresh: LayerCache } {
   const [b, t] = q.shape;
   const kvh = cfg.kvHeads, rep = cfg.heads / cfg.kvHeads, d = cfg.headDim;
   let qh = transpose(reshape(q, [b, t, kvh, rep, d]), [0, 2, 3, 1, 4]); // [B,Hkv,rep,T,D]
   let kh = transpose(reshape(k, [b, t, kvh, 1, d]), [0, 2, 3, 1, 4]); // [B,Hkv,1,T,D]
   const vh = transpose(reshape(v, [b, t, kvh, 1, d]), [0, 2, 3, 1, 4]);
+  if (qkNorm) {
+    qh = rmsNorm(qh, qkNorm.q, cfg.normEps);
+    kh = rmsNorm(kh, qkNorm.k, cfg.normEps);
+  }
   if (rot) {
     qh = rope(qh, rot.cos, rot.sin);
     kh = rope(kh, rot.cos, rot.sin);
@@ -176,7 +215,19 @@ function attention(
   };
 }
 
-/** One Llama/Qwen2 decoder layer. */
+/**
+ * The projection `x·Wᵀ (+ b)` of module `m` (e.g. `model.layers.0.self_attn.q_proj`), plus
+ * `scale · (x·Aᵀ)·Bᵀ` when `cfg.lora` targets it (the scale applies to the rank-r product).
+ */
+function loraLinear(cfg: TransformerConfig, params: Params, x: Tensor, m: string, b?: Tensor) {
+  const y = linear(x, p(params, `${m}.weight`), b);
+  const lora = cfg.lora;
+  if (!lora?.targets.includes(m.slice(m.lastIndexOf(".") + 1))) return y;
+  const down = mul(linear(x, p(params, `${m}.lora_A.weight`)), lora.scale);
+  return add(y, linear(down, p(params, `${m}.lora_B.weight`)));
+}
+
+/** One Llama/Qwen2/Qwen3 decoder layer. */
 function llamaLayer(
   cfg: TransformerConfig,
   params: Params,
@@ -190,31 +241,20 @@ function llamaLayer(
     n: string,
   ) => (cfg.qkvBias ? p(params, `${pre}self_attn.${n}.bias`) : undefined);
   const h = rmsNorm(x, p(params, `${pre}input_layernorm.weight`), cfg.normEps);
-  const q = linear(
-    h,
-    p(params, `${pre}self_attn.q_proj.weight`),
-    bias("q_proj"),
-  );
-  const k = linear(
-    h,
-    p(params, `${pre}self_attn.k_proj.weight`),
-    bias("k_proj"),
-  );
-  const v = linear(
-    h,
-    p(params, `${pre}self_attn.v_proj.weight`),
-    bias("v_proj"),
-  );
-  const att = attention(cfg, q, k, v, inp, i, rot);
-  x = add(x, linear(att.out, p(params, `${pre}self_attn.o_proj.weight`)));
+  const proj = (x: Tensor, m: string, b?: Tensor) => loraLinear(cfg, params, x, `${pre}${m}`, b);
+  const q = proj(h, "self_attn.q_proj", bias("q_proj"));
+  const k = proj(h, "self_attn.k_proj", bias("k_proj"));
+  const v = proj(h, "self_attn.v_proj", bias("v_proj"));
+  const att = attention(cfg, q, k, v, inp, i, rot, qkNormOf(cfg, params, pre));
+  x = add(x, proj(att.out, "self_attn.o_proj"));
   const h2 = rmsNorm(
     x,
     p(params, `${pre}post_attention_layernorm.weight`),
     cfg.normEps,
   );
-  const gate = silu(linear(h2, p(params, `${pre}mlp.gate_proj.weight`)));
-  const up = linear(h2, p(params, `${pre}mlp.up_proj.weight`));
-  x = add(x, linear(mul(gate, up), p(params, `${pre}mlp.down_proj.weight`)));
+  const gate = silu(proj(h2, "mlp.gate_proj"));
+  const up = proj(h2, "mlp.up_proj");
+  x = add(x, proj(mul(gate, up), "mlp.down_proj"));
   return { x, cache: att.cache, fresh: att.fresh };
 }
 

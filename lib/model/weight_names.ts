@@ -64,7 +64,7 @@ const IGNORED = /(^|\.)attn\.(masked_)?bias$|\.rotary_emb\.inv_freq$/;
 
 /**
  * The gpt2 prefix a set of tensor names uses: `"transformer."` when any name starts with it,
- * else `""`. Always `""` for llama/qwen2.
+ * else `""`. Always `""` for llama/qwen2/qwen3.
  */
 export function weightPrefix(
   cfg: ModelConfig,

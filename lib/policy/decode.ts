@@ -18,17 +18,18 @@ import {
   type Session,
   SessionCache,
 } from "../engine/runtime.ts";
-import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
-import { paramShapes, type ParamStore } from "../model/params.ts";
+import { type TransformerConfig, transformerForward } from "../model/transformer.ts";
+import type { ParamStore } from "../model/params.ts";
+import { declareModelInputs } from "../model/inputs.ts";
 import { UserError } from "../util/errors.ts";
 
-/** Builds the decode model: last-position logits and the new tokens' K/V rows. */
+/**
+ * Builds the decode model: last-position logits and the new tokens' K/V rows (with the
+ * adapter inputs when `cfg.lora` is set).
+ */
 export function buildDecodeGraph(cfg: TransformerConfig): Uint8Array {
   const g = newGraph("decode");
-  const params: Params = {};
-  for (const [name, dims] of Object.entries(paramShapes(cfg))) {
-    params[name] = input(g, name, dims);
-  }
+  const params = declareModelInputs(g, cfg);
   const [b, t, p] = ["batch", "new", "past"];
   const ids = input(g, "ids", [b, t], "int64");
   const positions = input(g, "positions", [b, t], "int64");
@@ -113,7 +114,8 @@ export interface DecodeInput {
 
 /**
  * Runs the model on `T` new tokens per row given the cache, appends their K/V rows to the
- * cache, and returns the logits of the last new position, `[B, V]`.
+ * cache, and returns the logits of the last new position, `[B, V]`. `params` are the model
+ * feeds: `modelFeeds(policy)` (base + adapter).
  */
 export async function decodeStep(
   session: Session,

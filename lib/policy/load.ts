@@ -27,7 +27,16 @@ import type { NamedTensor, SafetensorsDtype, TensorMap } from "../model/safetens
 import { paramShapes, type ParamStore } from "../model/params.ts";
 import { checkVocab, loadTokenizer } from "./tokenizer.ts";
 import { BYTE_TOKENIZER_SPEC, byteBpeToHf, byteTokenizer } from "./byte_tokenizer.ts";
-import type { Policy } from "./policy.ts";
+import { type Policy, withAdapter } from "./policy.ts";
+import {
+  addHalfStats,
+  halfBitsToF32,
+  type HalfStats,
+  noHalfLoss,
+  toFloat16,
+  widenFloat16,
+} from "../model/half_base.ts";
+import { loadAdapter } from "../model/peft.ts";
 import type { ExecutionProvider } from "../engine/runtime.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -53,6 +62,8 @@ export interface StorageInfo {
   files: Record<string, Uint8Array>;
   /** The original `config.json` object; saving merges ours over it, keeping unknown fields. */
   config?: JsonObject;
+  /** With `baseDtype: "float16"`: what rounding the stored weights to float16 did. */
+  half?: HalfStats;
 }
 
 /** A policy together with how it is stored on disk. */
@@ -61,7 +72,11 @@ export type StoredPolicy = Policy & { storage: StorageInfo };
 /**
  * Loads a policy from a local Hugging Face folder. Besides the file checks, special token
  * ids (`config.json`, `generation_config.json`) must be inside the vocabulary and every weight
- * must be finite ({@link assertFiniteWeights}).
+ * must be finite ({@link assertFiniteWeights}). With `adapter` (a PEFT LoRA folder, see
+ * `model/peft.ts`), the policy runs the base through that adapter (`policy.adapter`, with
+ * `basePath` = `dir`). With `baseDtype: "float16"` the base weights stay float16 bit patterns
+ * (half the memory; `cfg.baseDtype` is set, graphs widen them inside ORT, see
+ * `model/half_base.ts`): for sampling, scoring and LoRA training, not full fine-tuning.
  *
  * @example
  * ```ts
@@ -73,8 +88,14 @@ export type StoredPolicy = Policy & { storage: StorageInfo };
  */
 export async function loadPolicy(
   dir: string,
-  opts: { ep?: ExecutionProvider } = {},
+  opts: { ep?: ExecutionProvider; adapter?: string; baseDtype?: "float32" | "float16" } = {},
 ): Promise<StoredPolicy> {
+  const half = opts.baseDtype === "float16";
+  if (opts.baseDtype !== undefined && !half && opts.baseDtype !== "float32") {
+    throw new UserError(
+      `loadPolicy: baseDtype must be "float32" or "float16", got ${JSON.stringify(opts.baseDtype)}`,
+    );
+  }
   try {
     const st = await Deno.stat(dir);
     if (!st.isDirectory) {
@@ -89,18 +110,33 @@ export async function loadPolicy(
   const cfgPath = `${dir}/config.json`;
   const config = asJsonObject(await readJsonFile(cfgPath), cfgPath);
   const cfg = parseHfConfig(config, cfgPath);
-  const raw = await loadHfWeights(dir);
+  const raw = await loadHfWeights(dir, { keepHalf: half });
   const where = await weightFiles(dir);
   assertWeights(cfg, raw, where.file, where.summary);
   assertFiniteWeights(raw, where.file);
   const prefix = weightPrefix(cfg, Object.keys(raw));
   const named = toGraphNames(cfg, raw);
   const params: ParamStore = {}, dtypes: Record<string, SafetensorsDtype> = {};
+  const halfStats = noHalfLoss();
   for (const [name, dims] of Object.entries(paramShapes(cfg))) {
     const t = named[name];
-    params[name] = { data: t.data as Float32Array, dims };
     dtypes[name] = t.dtype;
+    if (!half) {
+      params[name] = { data: t.data as Float32Array, dims };
+      continue;
+    }
+    const { data, stats } = toFloat16(t);
+    if (stats.overflow) {
+      throw new UserError(
+        `${typeof where.file === "string" ? where.file : where.file(name)}: tensor '${name}' has ` +
+          `${stats.overflow} value(s) beyond float16's range (|x| ≥ 65520); load it with ` +
+          `baseDtype "float32"`,
+      );
+    }
+    params[name] = { data, dims };
+    addHalfStats(halfStats, stats);
   }
+  if (half) cfg.baseDtype = "float16";
   const tokenizer = await loadTokenizer(dir);
   checkVocab(tokenizer, cfg, dir);
   checkSpecialTokens(cfg, cfgPath);
@@ -122,14 +158,17 @@ export async function loadPolicy(
       files[f] = await Deno.readFile(`${dir}/${f}`);
     } catch { /* optional file */ }
   }
-  return {
+  const policy: StoredPolicy = {
     cfg,
     params,
     tokenizer,
     ep: opts.ep,
     ...(generation ? { generation } : {}),
-    storage: { dtypes, prefix, files, config },
+    storage: { dtypes, prefix, files, config, ...(half ? { half: halfStats } : {}) },
   };
+  if (!opts.adapter) return policy;
+  const adapter = await loadAdapter(opts.adapter, cfg);
+  return withAdapter(policy, { ...adapter, basePath: dir });
 }
 
 /**
@@ -153,11 +192,21 @@ export function assertFiniteWeights(
   file: string | ((tensor: string) => string),
 ): void {
   for (const [name, t] of Object.entries(tensors)) {
-    if (!(t.data instanceof Float32Array)) continue;
-    const a = t.data;
+    // 16-bit patterns (read with keepHalf): all exponent bits set is ±inf or NaN.
+    const expBits = t.dtype === "BF16" ? 0x7f80 : 0x7c00;
+    const a = t.data instanceof Uint16Array
+      ? { length: t.data.length, bits: t.data }
+      : t.data instanceof Float32Array
+      ? { length: t.data.length, values: t.data }
+      : undefined;
+    if (!a) continue;
+    const finite = (i: number) =>
+      a.bits ? (a.bits[i] & expBits) !== expBits : Number.isFinite(a.values![i]);
+    const shown = (i: number) =>
+      a.bits ? halfBitsToF32(Uint16Array.of(a.bits[i]), t.dtype)[0] : a.values![i];
     let bad = 0, first = -1;
     for (let i = 0; i < a.length; i++) {
-      if (!Number.isFinite(a[i])) {
+      if (!finite(i)) {
         if (first < 0) first = i;
         bad++;
       }
@@ -166,7 +215,7 @@ export function assertFiniteWeights(
       const where = typeof file === "string" ? file : file(name);
       throw new UserError(
         `${where}: tensor '${name}' has ${bad} non-finite value${bad > 1 ? "s" : ""} ` +
-          `(first: ${a[first]} at index ${first}); the checkpoint is diverged or corrupted`,
+          `(first: ${shown(first)} at index ${first}); the checkpoint is diverged or corrupted`,
       );
     }
   }
@@ -192,6 +241,12 @@ export async function savePolicy(
   dir: string,
   opts: { files?: Record<string, Uint8Array>; maxShardBytes?: number } = {},
 ): Promise<void> {
+  if (policy.adapter) {
+    throw new UserError(
+      `savePolicy(${dir}): the policy has a LoRA adapter; save it with saveAdapter, or save ` +
+        "mergeAdapter(policy) as a full model",
+    );
+  }
   const storage = policy.storage;
   const files = { ...storage?.files, ...opts.files };
   if (!files["tokenizer.json"]) {
@@ -208,7 +263,8 @@ export async function savePolicy(
     const t: NamedTensor = {
       dtype: storage?.dtypes[name] ?? "F32",
       shape: dims,
-      data: p.data as Float32Array,
+      // A float16 base (loaded with baseDtype "float16") is widened exactly for writing.
+      data: p.data instanceof Uint16Array ? widenFloat16(p.data) : p.data as Float32Array,
     };
     tensors[(storage?.prefix ?? "") + name] = t;
   }

@@ -7,18 +7,16 @@
 import { input, newGraph } from "../engine/graph.ts";
 import { toOnnx } from "../engine/onnx.ts";
 import { openSession, runtimeKey, type Session, SessionCache } from "../engine/runtime.ts";
-import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
-import { paramShapes } from "../model/params.ts";
+import { type TransformerConfig, transformerForward } from "../model/transformer.ts";
+import { declareModelInputs } from "../model/inputs.ts";
+import { modelFeeds } from "./feeds.ts";
 import type { Policy } from "./policy.ts";
 import { UserError } from "../util/errors.ts";
 
 /** Builds the model `ids [B, T] → logits [B, T, V]` (causal bias given as an input). */
 export function buildLogitsGraph(cfg: TransformerConfig): Uint8Array {
   const g = newGraph("logits");
-  const params: Params = {};
-  for (const [name, dims] of Object.entries(paramShapes(cfg))) {
-    params[name] = input(g, name, dims);
-  }
+  const params = declareModelInputs(g, cfg);
   const ids = input(g, "ids", ["batch", "seq"], "int64");
   const positions = input(g, "positions", ["batch", "seq"], "int64");
   const bias = input(g, "bias", ["batch", 1, "seq", "seq"]);
@@ -29,7 +27,8 @@ export function buildLogitsGraph(cfg: TransformerConfig): Uint8Array {
 const sessions = new SessionCache<Session>((s) => s);
 
 /**
- * Logits `[B, T, V]` (row-major) of equal-length sequences at positions 0…T−1.
+ * Logits `[B, T, V]` (row-major) of equal-length sequences at positions 0…T−1 (through the
+ * policy's LoRA adapter when it has one).
  *
  * @example
  * ```ts ignore
@@ -79,7 +78,7 @@ export async function computeLogits(
     }
   }
   const out = await session.run({
-    ...policy.params,
+    ...modelFeeds(policy),
     ids: { data: BigInt64Array.from(seqs.flat(), BigInt), dims: [b, t] },
     positions: {
       data: BigInt64Array.from(seqs.flatMap((s) => s.map((_, i) => BigInt(i)))),

@@ -24,8 +24,8 @@ import {
   sub,
   trilu,
 } from "../engine/ops.ts";
-import { full, unsqueeze } from "../engine/shape_ops.ts";
-import { logProbsOf } from "../engine/nn.ts";
+import { full, reshape, unsqueeze } from "../engine/shape_ops.ts";
+import { chunkedLogProbs, LOGIT_CHUNK_FLOATS, logProbsOf } from "../engine/nn.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 
 /** Optional terms of the policy loss (all off by default, as in the paper). */
@@ -36,6 +36,11 @@ export interface LossOptions {
   clipEpsHigh?: number;
   /** Weight β of the k3 KL penalty to a frozen reference policy (0 = off). Needs `ref_logp`. */
   klBeta?: number;
+  /**
+   * Rows of logits computed at once (default: all rows when `rows × vocab` ≤
+   * `LOGIT_CHUNK_FLOATS`, 8M floats, else as many as fit that bound): see `chunkedLogProbs`.
+   */
+  logitChunkRows?: number;
 }
 
 /** Tensors of {@link policyLossGraph}. */
@@ -50,6 +55,16 @@ export interface LossGraph {
   kl?: Tensor;
   /** Fraction of trained tokens (`w > 0`) whose ratio lies outside the clip range. */
   clipFraction?: Tensor;
+}
+
+/** The LM head `[V, H]` among `params`: the token embedding when tied. */
+function lmHead(cfg: TransformerConfig, params: Params): Tensor {
+  const name = !cfg.tieEmbeddings
+    ? "lm_head.weight"
+    : cfg.arch === "gpt2"
+    ? "wte.weight"
+    : "model.embed_tokens.weight";
+  return params[name];
 }
 
 /** Additive attention bias `[B, 1, T, T]`: causal and key-padding masked (−1e9). */
@@ -69,7 +84,10 @@ export function causalPaddingBias(attn: Tensor): Tensor {
  * because every other position has weight 0): an extra input `sel` `[K]` (int64) holds their
  * flat indices into `batch·seqLen`, `targets`, `weights`, `adv`, `old_logp` and `ref_logp` are
  * `[K]` (one value per selected position; padding entries have weight 0), and so is `logp`.
- * The LM head and log-softmax then run on K rows instead of `batch·seqLen`.
+ * The LM head and log-softmax then run on K rows instead of `batch·seqLen`, and in chunks of
+ * rows when `rows × vocab` exceeds 8M floats (`chunkedLogProbs`): the logits of all rows are
+ * then never held at once (`logits` is still built, for callers that output it, and is pruned
+ * from models that do not).
  */
 export function policyLossGraph(
   cfg: TransformerConfig,
@@ -88,13 +106,24 @@ export function policyLossGraph(
   const attn = input(g, "attn", bt, dtype);
   const weights = input(g, "weights", shape, dtype),
     adv = input(g, "adv", shape, dtype);
-  const { logits } = transformerForward(cfg, params, {
+  const { logits, hidden } = transformerForward(cfg, params, {
     ids,
     positions,
     bias: causalPaddingBias(attn),
     select: select ? input(g, "sel", shape, "int64") : undefined,
   });
-  const logp = logProbsOf(logits, targets);
+  const rows = select ?? batch * seqLen, chunk = opts.logitChunkRows;
+  const logp = (chunk ? chunk < rows : rows * cfg.vocabSize > LOGIT_CHUNK_FLOATS)
+    ? reshape(
+      chunkedLogProbs(
+        reshape(hidden, [rows, cfg.hidden]),
+        lmHead(cfg, params),
+        reshape(targets, [rows]),
+        chunk,
+      ),
+      shape,
+    )
+    : logProbsOf(logits, targets);
   const out: LossGraph = { loss: logp, logp, logits };
   let trained: Tensor | undefined; // 1 on the tokens that count (built only when needed)
   const tokenMean = (x: Tensor) => {

@@ -24,7 +24,9 @@ export {
   saveByteBpeTokenizer,
 } from "./byte_tokenizer.ts";
 export type { ByteBpeSpec } from "./byte_tokenizer.ts";
-export { withParams } from "./policy.ts";
+export { mergeAdapter, trainableParams, withAdapter, withParams, withTrainable } from "./policy.ts";
+export { modelFeeds } from "./feeds.ts";
+export { loadAdapter, saveAdapter } from "../model/peft.ts";
 export type { Policy } from "./policy.ts";
 export { byteLevelPolicy, byteTokenizerFiles, loadPolicy, savePolicy, SIDE_FILES } from "./load.ts";
 export type { StorageInfo, StoredPolicy } from "./load.ts";
@@ -54,4 +56,5 @@ export type { JsonObject } from "../model/json_fields.ts";
 export type { RopeScaling } from "../model/rope.ts";
 export type { SafetensorsDtype } from "../model/safetensors.ts";
 export type { TransformerConfig } from "../model/transformer.ts";
+export type { LoraAdapter, LoraConfig } from "../model/lora.ts";
 export type { Rng, RngState } from "../util/rng.ts";

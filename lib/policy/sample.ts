@@ -9,6 +9,7 @@
 import { type ChooseOptions, chooseToken } from "./choose.ts";
 import { createKvCache, decodeSession, decodeStep, tileKvCache } from "./decode.ts";
 import type { Policy } from "./policy.ts";
+import { modelFeeds } from "./feeds.ts";
 import { makeRng, type Rng } from "../util/rng.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -173,7 +174,8 @@ export async function sampleTokens(
   if (prompts.some((p) => p.length === 0)) {
     throw new UserError("sample: every prompt needs at least one token");
   }
-  const { cfg, params, tokenizer } = policy;
+  const { cfg, tokenizer } = policy;
+  const params = modelFeeds(policy); // base + adapter
   const rows = prompts.flatMap((p, pi) => Array.from({ length: g }, (_, s) => ({ pi, s, ids: p })));
   const b = rows.length, tp = Math.max(...prompts.map((p) => p.length));
   if (tp + maxNew > cfg.maxPositions) {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { input, newGraph } from "../engine/graph.ts";
+import { newGraph } from "../engine/graph.ts";
+import { buildFor } from "../engine/target.ts";
 import { toOnnx } from "../engine/onnx.ts";
 import {
   type ExecutionProvider,
@@ -13,24 +14,29 @@ import {
   type Session,
   SessionCache,
 } from "../engine/runtime.ts";
-import type { Params, TransformerConfig } from "../model/transformer.ts";
-import { paramShapes } from "../model/params.ts";
+import type { TransformerConfig } from "../model/transformer.ts";
+import { declareModelInputs } from "../model/inputs.ts";
+import { modelFeeds } from "./feeds.ts";
 import { policyLossGraph } from "./loss_graph.ts";
 import { packSequences, type PromptCompletion } from "./pack.ts";
 import type { Policy } from "./policy.ts";
 
-/** Builds the scoring model for a `[batch, seqLen]` shape: output `logp` `[B, T]`. */
+/**
+ * Builds the scoring model for a `[batch, seqLen]` shape: output `logp` `[B, T]`. The LM head
+ * and log-softmax run over row chunks of at most 8M logits (`chunkedLogProbs`) unless
+ * `logitChunkRows` says otherwise.
+ */
 export function buildScoreGraph(
   cfg: TransformerConfig,
   batch: number,
   seqLen: number,
+  opts: { logitChunkRows?: number } = {},
 ): Uint8Array {
   const g = newGraph("score");
-  const params: Params = {};
-  for (const [name, dims] of Object.entries(paramShapes(cfg))) {
-    params[name] = input(g, name, dims);
-  }
-  const { logp } = policyLossGraph(cfg, params, batch, seqLen);
+  const params = declareModelInputs(g, cfg);
+  const { logp } = policyLossGraph(cfg, params, batch, seqLen, {
+    logitChunkRows: opts.logitChunkRows,
+  });
   return toOnnx(g, { outputs: { logp } });
 }
 
@@ -45,7 +51,7 @@ function scoreSession(
   const key = JSON.stringify([cfg, b, t, ep, runtimeKey()]);
   let s = sessions.get(key);
   if (!s) {
-    s = openSession(buildScoreGraph(cfg, b, t), { ep });
+    s = openSession(buildFor(ep, () => buildScoreGraph(cfg, b, t)), { ep });
     sessions.set(key, s);
   }
   return s;
@@ -77,6 +83,7 @@ export async function scoreCompletions(
       rows,
       padId: policy.tokenizer.padTokenId ?? 0,
     });
+    const feeds = modelFeeds(policy);
     const session = await scoreSession(
       policy.cfg,
       rows,
@@ -85,7 +92,7 @@ export async function scoreCompletions(
     );
     const dims = [rows, packed.seqLen];
     const res = await session.run({
-      ...policy.params,
+      ...feeds,
       ids: { data: packed.ids, dims },
       targets: { data: packed.targets, dims },
       positions: { data: packed.positions, dims },

@@ -26,6 +26,7 @@ import { evaluateAgentRewards } from "./rewards.ts";
 import type { AgentSample } from "./update.ts";
 import type { SampleOptions } from "../policy/sample.ts";
 import { UserError } from "../util/errors.ts";
+import type { StepJobs } from "./jobs.ts";
 export type {
   AdvantageOptions,
   AgentSample,
@@ -62,6 +63,13 @@ export interface CollectSettings {
   sampling: Omit<SampleOptions, "numReturnSequences" | "rng" | "seed">;
   /** Reward shaping applied to every total. */
   shape: (r: number) => number;
+  /**
+   * The example's stream key (`sampleStream(seed, step, prompt)`, set by the step): each agent
+   * at each node then draws from its own keyed stream, not from the `rng` argument.
+   */
+  stream?: string;
+  /** Where rollout jobs run (with `stream`; default: here). */
+  jobs?: StepJobs;
 }
 
 /** What a collector returns. */
@@ -129,6 +137,8 @@ export async function rolloutShaped<E>(
     mode: s.jointMode,
     sampling: s.sampling,
     rng,
+    stream: s.stream,
+    jobs: s.jobs,
     earlyStopThreshold: s.earlyStopThreshold,
     earlyStopShape: s.earlyStopOn === "raw" ? undefined : s.shape,
   });

@@ -27,7 +27,7 @@ export type {
   UpdateSchedule,
 } from "./config_types.ts";
 import { UserError } from "../util/errors.ts";
-import { configWarnings, groupSizeProblem, SLICE } from "./config_checks.ts";
+import { configWarnings, groupSizeProblem, loraProblems, SLICE } from "./config_checks.ts";
 import { readConfigFile } from "./config_file.ts";
 import { applyOverrides } from "./config_overrides.ts";
 export { describeConfig } from "./config_json_schema.ts";
@@ -118,7 +118,7 @@ export function validateConfig(json: unknown, source: string): TrainerConfig {
   const { $schema: _, ...settings } = json; // editors' schema pointer, not a setting
   const problems: string[] = [];
   const cfg = mergeConfig(SCHEMA, settings, "", problems);
-  problems.push(...groupSizeProblem(settings));
+  problems.push(...groupSizeProblem(settings), ...loraProblems(settings));
   if (!problems.length) problems.push(...combinationProblems(cfg as unknown as TrainerConfig));
   if (problems.length) {
     const n = problems.length;
@@ -216,12 +216,14 @@ export function runPaths(
 export const RESUME_SAFE_KEYS: readonly string[] = Object.freeze([
   "steps",
   "ep",
+  "epFallback",
   "deterministic",
   "rewardTimeoutMs",
   "env.sandboxUnsafe",
   "eval.*",
   "checkpoint.*",
   "log.*",
+  "distributed.*",
 ]);
 
 /** Dotted leaf paths → JSON text of their values (arrays are leaves). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TrainerConfig } from "./config_types.ts";
+import { LORA_TARGETS, type TrainerConfig } from "./config_types.ts";
 
 /** A Python slice without step: `start:stop`, each optional and possibly negative. */
 export const SLICE = /^\s*-?\d*\s*:\s*-?\d*\s*$/;
@@ -24,6 +24,32 @@ export function groupSizeProblem(json: Record<string, unknown>): string[] {
       `num_generations < 2 too)`,
     ]
     : [];
+}
+
+/**
+ * `lora.targets` must name known modules, each once, and at least one (checked on the raw JSON
+ * so that the message shows what was written).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loraProblems } from "./config_checks.ts";
+ * assert.match(loraProblems({ lora: { targets: ["q_proj", "qkv"] } })[0], /unknown module 'qkv'/);
+ * ```
+ */
+export function loraProblems(json: Record<string, unknown>): string[] {
+  const t = (json.lora as Record<string, unknown> | undefined)?.targets;
+  if (!Array.isArray(t) || !t.every((x) => typeof x === "string")) return [];
+  const known: readonly string[] = LORA_TARGETS, out: string[] = [];
+  if (t.length === 0) out.push(`lora.targets: expected at least one module, got []`);
+  for (const x of t) {
+    if (!known.includes(x)) {
+      out.push(`lora.targets: unknown module '${x}' (expected any of ${known.join(", ")})`);
+    }
+  }
+  const twice = t.find((x, i) => t.indexOf(x) !== i);
+  if (twice) out.push(`lora.targets: '${twice}' is listed twice`);
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import { AGGREGATIONS } from "./aggregation.ts";
-import type { TrainerConfig } from "./config_types.ts";
+import { LORA_TARGETS, type TrainerConfig } from "./config_types.ts";
 
 /** How one key is checked, documented and defaulted: a leaf setting or a nested object. */
 export type Spec =
@@ -70,6 +70,7 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   model: leaf("paths", "data/default-model" as string | string[], "Hugging Face model folder each agent starts from, or a list of folders, one per agent (different models and sizes allowed)."),
   agents: int(2, "Number of agents N.", { min: 1 }),
   ep: oneOf(["cpu", "webgpu", "cuda"], "cpu", "onnxruntime execution provider."),
+  epFallback: leaf("boolean", true, "When `ep` cannot start (no GPU adapter, no CUDA libraries), run on CPU with one warning; false: stop with an error instead (CLI `--no-fallback`)."),
   deterministic: leaf("boolean", true, "Bit-identical runs and exact resume on CPU (ORT's deterministic compute, a fixed thread count, graphs with racy ScatterND on one thread). false: drops ORT's deterministic-compute flag (matters on GPU providers)."),
   groupSize: int(4, "Completions per prompt and agent (the group size G; at least 2, as CoMLRL requires).", { min: 1, max: 1024 }),
   jointMode: oneOf(["aligned", "cross"], "aligned", "Joint actions: the i-th completions of all agents together (G), or every combination (G^N)."),
@@ -105,6 +106,16 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
     warmupSteps: int(0, "Linear learning-rate warm-up steps.", { min: 0 }),
     schedule: oneOf(["constant", "cosine"], "constant", "Learning-rate schedule after warm-up."),
   }),
+  finetune: oneOf(["full", "lora"], "full", "What is trained: every weight (`full`), or per-agent LoRA adapters over one frozen base shared by all agents (`lora`, see `lora`)."),
+  // No LoRA defaults in the authors' runs (CoMLRL's examples/tldr-multi-tasks.py, removed in
+  // 6aa7b2d, has `use_peft = False` with r 1024, alpha 2048 = 2r, all seven projections):
+  // we keep their targets and alpha = 2r at the usual r 16.
+  lora: obj("LoRA adapters (with `finetune: \"lora\"`); saved in PEFT's layout.", {
+    r: int(16, "Rank r of each adapter.", { min: 1, max: 4096 }),
+    alpha: num(32, "Scaling α: the update is (α/r)·B·A (α/√r with `rslora`).", { above: 0 }),
+    targets: leaf("strings", [...LORA_TARGETS] as string[], "Modules that get adapters: any of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj."),
+    rslora: leaf("boolean", false, "rsLoRA scaling α/√r instead of α/r."),
+  }),
   steps: int(100, "Training steps.", { min: 1 }),
   promptsPerStep: int(1, "Prompts per training step.", { min: 1 }),
   seed: int(0, "Seed of every random stream (init, sampling, data order)."),
@@ -127,6 +138,13 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   checkpoint: obj("Checkpoints.", {
     every: int(50, "Save every this many steps (0: off).", { min: 0 }),
     keep: int(2, "Keep the newest this many checkpoints.", { min: 1 }),
+  }),
+  distributed: obj("Rollout and reward jobs on workers (`deno task worker`) through Redis + BullMQ; results are bit-identical to a local run.", {
+    redis: leaf("string", undefined, "Redis URL, e.g. `redis://10.0.0.5:6379` (omit: every job runs in the trainer).", { optional: true }),
+    queue: leaf("string", "magrpo", "Queue name prefix shared by the trainer and its workers."),
+    attempts: int(3, "Tries of a failing job (a reward that throws) before the step fails, naming the example.", { min: 1 }),
+    maxPending: int(256, "Jobs in flight per queue at most (the queues stay bounded).", { min: 1 }),
+    maxPayloadBytes: int(8388608, "Largest job payload or result in bytes.", { min: 1024 }),
   }),
 });
 

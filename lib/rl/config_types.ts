@@ -27,6 +27,11 @@ export type EarlyStopOn = "shaped" | "raw";
 /** One AdamW step per node group ("group", the authors') or per training step ("joint"). */
 export type UpdateSchedule = "group" | "joint";
 
+/** What a run trains: every weight, or per-agent LoRA adapters over one frozen base. */
+export type Finetune = "full" | "lora";
+/** Module names LoRA adapters can target (Llama/Qwen projections). */
+export { LORA_TARGETS } from "../model/lora.ts";
+
 /** The whole trainer configuration (every field present after `validateConfig`). */
 export interface TrainerConfig {
   /** Training algorithm (default "magrpo"). */ algorithm: Algorithm;
@@ -61,6 +66,11 @@ export interface TrainerConfig {
   model: string | string[];
   /** Number of agents N (default 2). */ agents: number;
   /** onnxruntime execution provider (default "cpu"). */ ep: ExecutionProviderName;
+  /**
+   * Run on CPU, with one warning, when `ep` cannot start (default true); false: an error
+   * instead of a silent CPU run.
+   */
+  epFallback: boolean;
   /**
    * Bit-identical runs and exact resume on CPU (default true): every ORT session runs on one
    * intra-op thread. False: sampling and scoring use every core (faster, not guaranteed
@@ -120,6 +130,18 @@ export interface TrainerConfig {
     /** Linear warm-up steps (default 0). */ warmupSteps: number;
     /** Schedule after warm-up (default "constant"). */ schedule: ScheduleName;
   };
+  /**
+   * What is trained (default "full": every weight, one fp32 copy and AdamW state per agent;
+   * "lora": per-agent LoRA adapters over one frozen base shared by all agents).
+   */
+  finetune: Finetune;
+  /** LoRA adapters (read with `finetune: "lora"`). */
+  lora: {
+    /** Rank r (default 16). */ r: number;
+    /** Scaling numerator α: the update is `(α/r)·B·A` (default 32). */ alpha: number;
+    /** Target modules (default all seven: q/k/v/o/gate/up/down_proj). */ targets: string[];
+    /** rsLoRA scaling `α/√r` instead of `α/r` (default false). */ rslora: boolean;
+  };
   /** Training steps (default 100). */ steps: number;
   /** Prompts per step (default 1). */ promptsPerStep: number;
   /** Seed of every random stream (default 0). */ seed: number;
@@ -153,5 +175,14 @@ export interface TrainerConfig {
   checkpoint: {
     /** Save every this many steps, 0 = off (default 50). */ every: number;
     /** Keep the newest this many checkpoints (default 2). */ keep: number;
+  };
+  /** Rollout and reward jobs on workers through Redis + BullMQ (`lib/dist`); no `redis`: local. */
+  distributed: {
+    /** Redis URL, e.g. `redis://10.0.0.5:6379` (omit: every job runs in the trainer). */
+    redis?: string;
+    /** Queue name prefix shared by the trainer and its workers (default "magrpo"). */ queue: string;
+    /** Tries of a failing job before the step fails (default 3). */ attempts: number;
+    /** Jobs in flight per queue at most (default 256). */ maxPending: number;
+    /** Largest job payload or result in bytes (default 8 MiB). */ maxPayloadBytes: number;
   };
 }

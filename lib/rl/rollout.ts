@@ -14,6 +14,7 @@ import { jointActions, type JointMode } from "./joint.ts";
 import { describeExample, evaluateJointRewards } from "./rewards.ts";
 import { shouldExpand } from "./returns.ts";
 import { UserError } from "../util/errors.ts";
+import { LOCAL_JOBS, nodeStream, type StepJobs } from "./jobs.ts";
 
 /** One node of a rollout: per-agent prompts and groups, joint actions and their rewards. */
 export interface RolloutNode {
@@ -45,13 +46,23 @@ export interface GroupOptions {
   groupSize: number;
   /** Sampling settings (shared by the agents). */
   sampling?: Omit<SampleOptions, "numReturnSequences" | "rng" | "seed">;
-  /** The stream every draw comes from. */
+  /** The stream every draw comes from (unless `stream` is set). */
   rng: Rng;
+  /**
+   * Keyed streams instead of `rng`: agent i at this node draws from its own stream
+   * `nodeStream(stream, i, node)`, so draws do not depend on the order jobs run in.
+   */
+  stream?: string;
+  /** This node's path in the tree: `"0"` (default) the first turn, `"0.2"` after joint action 2. */
+  node?: string;
+  /** Where rollout jobs run with `stream` (default: here, one after the other). */
+  jobs?: StepJobs;
 }
 
 /**
  * Each agent samples G completions of its own prompt (one call per agent, in agent order, all
- * draws from `opts.rng`). Returns `completions[i][k]`.
+ * draws from `opts.rng`; with `opts.stream`, one rollout job per agent on `opts.jobs`, each from
+ * its own keyed stream). Returns `completions[i][k]`.
  */
 export async function sampleGroups(
   policies: Policy[],
@@ -62,6 +73,21 @@ export async function sampleGroups(
     throw new UserError(
       `sampleGroups: ${policies.length} policies but ${prompts.length} prompts`,
     );
+  }
+  if (opts.stream !== undefined) {
+    const jobs = opts.jobs ?? LOCAL_JOBS, stream = opts.stream, node = opts.node ?? "0";
+    const run = (i: number) =>
+      jobs.sample(policies[i], {
+        agent: i,
+        prompt: prompts[i],
+        groupSize: opts.groupSize,
+        sampling: opts.sampling ?? {},
+        stream: nodeStream(stream, i, node),
+      });
+    if (jobs.concurrent) return await Promise.all(policies.map((_, i) => run(i)));
+    const out: Completion[][] = [];
+    for (let i = 0; i < policies.length; i++) out.push(await run(i));
+    return out;
   }
   const out: Completion[][] = [];
   for (let i = 0; i < policies.length; i++) {
@@ -207,11 +233,13 @@ export async function rolloutTree<E>(
     prompts: string[],
     histories: AgentHistory[],
     turn: number,
+    path: string,
   ): Promise<RolloutNode> => {
     const node = await rolloutNode(env, example, policies, prompts, {
       ...opts,
       turn,
       histories,
+      node: path,
     });
     if (turn + 1 >= opts.turns) return node;
     if (
@@ -222,14 +250,14 @@ export async function rolloutTree<E>(
       )
     ) return node;
     node.children = [];
-    for (const j of node.joint) {
+    for (const [g, j] of node.joint.entries()) {
       const texts = jointTexts(node.completions, j);
       const next = histories.map((h, i) => ({
         prompts: [...h.prompts, prompts[i]],
         responses: [...h.responses, texts[i]],
       }));
       const nextPrompts = await nextTurnPrompts(env, example, texts, next);
-      node.children.push(await expand(nextPrompts, next, turn + 1));
+      node.children.push(await expand(nextPrompts, next, turn + 1, `${path}.${g}`));
     }
     return node;
   };
@@ -237,5 +265,6 @@ export async function rolloutTree<E>(
     first,
     first.map(() => ({ prompts: [], responses: [] })),
     0,
+    "0",
   );
 }

@@ -11,6 +11,7 @@
  */
 import { initTrainState, type TrainState } from "../engine/optim_step.ts";
 import type { ParamStore } from "../model/params.ts";
+import { trainableParams } from "../policy/policy.ts";
 import { makeRng, type RngState, shuffled } from "../util/rng.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 import type { StepContext } from "./step_context.ts";
@@ -21,7 +22,10 @@ export type { Checkpoint, RngState, StepContext, TrainState };
 export interface RunState {
   /** Steps completed. */
   step: number;
-  /** Each trained policy's parameters, AdamW moments and update count. */
+  /**
+   * Each trained policy's trainable parameters (with LoRA: its adapter), AdamW moments and
+   * update count.
+   */
   agents: TrainState[];
   /** The algorithm's own state (the critic's value model); `[]` for the others. */
   algorithm: TrainState[];
@@ -39,8 +43,10 @@ const copy = (p: ParamStore): ParamStore =>
   );
 
 /**
- * The state at step 0: each policy's own copy of its base parameters with zero moments, the
- * algorithm's initial state, and the data order shuffled by the `data/<seed>` stream.
+ * The state at step 0: each policy's own copy of its trainable parameters (every weight, or
+ * with LoRA its adapter only: the base is read from the context, never copied) with zero
+ * moments, the algorithm's initial state, and the data order shuffled by the `data/<seed>`
+ * stream.
  *
  * @example
  * ```ts
@@ -58,7 +64,7 @@ export function initRunState(ctx: StepContext): RunState {
   const order = shuffled(dataRng, ctx.env.rows.map((_, i) => i));
   return {
     step: 0,
-    agents: ctx.bases.map((b) => initTrainState(copy(b.params))),
+    agents: ctx.bases.map((b) => initTrainState(copy(trainableParams(b)))),
     algorithm: ctx.algorithm.init(),
     rng: { data: dataRng.state(), sample: makeRng(`sample/${seed}`).state() },
     data: { order, cursor: 0 },
@@ -68,6 +74,49 @@ export function initRunState(ctx: StepContext): RunState {
 /** Every state of a run, the agents' first (what `TrainResult.states` and checkpoints hold). */
 export function allStates(run: RunState): TrainState[] {
   return [...run.agents, ...run.algorithm];
+}
+
+/**
+ * Checks that a (resumed) run state trains what the context's policies train: each agent's
+ * state holds exactly their trainable tensors (every weight, or with LoRA the adapter's), with
+ * the same shapes; otherwise a {@link UserError} naming `where`, the agent and the tensor (e.g.
+ * a full fine-tuning checkpoint resumed as a LoRA run).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRunMatches, initRunState } from "./run_state.ts";
+ * import { createStepContext } from "./step_context.ts";
+ * import { validateConfig } from "./config.ts";
+ * const full = await createStepContext(validateConfig({}, "inline"));
+ * const lora = await createStepContext(validateConfig({ finetune: "lora" }, "inline"));
+ * checkRunMatches(initRunState(lora), lora, "ckpt"); // fine
+ * assert.throws(() => checkRunMatches(initRunState(full), lora, "ckpt"), /agent 0/);
+ * ```
+ */
+export function checkRunMatches(run: RunState, ctx: StepContext, where: string): void {
+  run.agents.forEach((s, i) => {
+    const want = trainableParams(ctx.bases[i]);
+    const what = ctx.bases[i].adapter ? "LoRA adapter" : "full model";
+    const extra = Object.keys(s.params).find((n) => !want[n]);
+    const missing = Object.keys(want).find((n) => !s.params[n]);
+    const bad = Object.keys(want).find((n) =>
+      s.params[n] && String(s.params[n].dims) !== String(want[n].dims)
+    );
+    const problem = extra !== undefined
+      ? `has '${extra}', which the ${what} does not train`
+      : missing !== undefined
+      ? `lacks '${missing}' of the ${what}`
+      : bad !== undefined
+      ? `has '${bad}' of shape [${s.params[bad].dims}], the ${what}'s is [${want[bad].dims}]`
+      : undefined;
+    if (problem) {
+      throw new UserError(
+        `${where}: agent ${i}'s state ${problem} (was it saved by a run with another model or ` +
+          `finetune setting?)`,
+      );
+    }
+  });
 }
 
 /**

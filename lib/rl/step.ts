@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { withParams } from "../policy/policy.ts";
+import { withTrainable } from "../policy/policy.ts";
 import { makeRng, shuffled } from "../util/rng.ts";
 import { lrAt } from "./schedule.ts";
 import { atExample } from "./rewards.ts";
@@ -18,6 +18,7 @@ import { timeRewards } from "./reward_clock.ts";
 import type { RunState } from "./run_state.ts";
 import { type StepContext, updateOptions } from "./step_context.ts";
 import { type StepRecord, stepRecord } from "./step_record.ts";
+import { jobsEnv, LOCAL_JOBS, sampleStream } from "./jobs.ts";
 export type { RunState, StepContext, StepRecord };
 
 /** What {@link magrpoStep} returns. */
@@ -60,23 +61,36 @@ export interface StepResult {
  */
 export async function magrpoStep(run: RunState, ctx: StepContext): Promise<StepResult> {
   const { cfg, algorithm } = ctx;
-  const { env, clock } = timeRewards(ctx.env); // reward calls timed for `seconds.reward`
+  const jobs = ctx.jobs ?? LOCAL_JOBS; // where rollout and reward jobs run (same results)
+  const { env, clock } = timeRewards(jobsEnv(ctx.env, jobs)); // reward calls timed
   const step = run.step + 1, start = performance.now();
   const dataRng = makeRng(`data/${cfg.seed}`, run.rng.data);
   const sampleRng = makeRng(`sample/${cfg.seed}`, run.rng.sample);
   let { order, cursor } = run.data;
-  const policies = run.agents.map((s, i) => withParams(ctx.bases[i], s.params));
-  const collected: Collected[] = [];
+  const policies = run.agents.map((s, i) => withTrainable(ctx.bases[i], s.params));
+  const examples: unknown[] = [];
   for (let p = 0; p < cfg.promptsPerStep; p++) {
     if (cursor >= order.length) [order, cursor] = [shuffled(dataRng, order), 0];
-    const example = env.rows[order[cursor++]];
+    examples.push(env.rows[order[cursor++]]);
+  }
+  // each prompt's agents draw from streams keyed by (seed, step, prompt, agent, node)
+  const settings = (p: number) => ({ ...ctx.settings, stream: sampleStream(cfg.seed, step, p), jobs });
+  // 1. collect: G completions per agent, joint rewards (shaped), further turns
+  const rollout = (example: unknown, p: number) =>
+    algorithm.rollout(env, example, policies, settings(p), sampleRng)
+      .catch((e) => Promise.reject(atExample(e, example)));
+  const trees = [];
+  if (jobs.concurrent) trees.push(...await Promise.all(examples.map(rollout)));
+  else for (const [p, example] of examples.entries()) trees.push(await rollout(example, p));
+  const collected: Collected[] = [];
+  for (const [p, example] of examples.entries()) {
     try {
-      // 1. collect: G completions per agent, joint rewards (shaped), further turns
-      const tree = await algorithm.rollout(env, example, policies, ctx.settings, sampleRng);
       // 2. returns: R_t = r_t + γ·mean(R_{t+1})
-      treeReturns(tree, cfg.gamma);
+      treeReturns(trees[p], cfg.gamma);
       // 3. advantages: the algorithm's, as per-agent samples
-      collected.push(await algorithm.advantages(tree, env, example, ctx.settings, run.algorithm));
+      collected.push(
+        await algorithm.advantages(trees[p], env, example, settings(p), run.algorithm),
+      );
     } catch (e) {
       throw atExample(e, example);
     }

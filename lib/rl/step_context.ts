@@ -5,19 +5,25 @@
  * builds it from a config, opening the environment by name and the model folders, unless an
  * environment object (e.g. from `defineEnvironment`) or in-memory policies are given.
  *
+ * With `finetune: "lora"` every trained policy is its base with its own LoRA adapter
+ * ({@link withLoraAgents}): agents on the same model folder share one base, loaded once (the
+ * same `params` object), and only the adapters are trained.
+ *
  * @module
  */
 import type { TrainerConfig } from "./config.ts";
 import { loadEnvironment } from "../envs/registry.ts";
 import type { Environment } from "../envs/types.ts";
 import { loadPolicy } from "../policy/load.ts";
-import type { Policy } from "../policy/policy.ts";
+import { type Policy, withAdapter } from "../policy/policy.ts";
+import { initLora, type LoraConfig, withLoraConfig } from "../model/lora.ts";
 import { checkCompletionBudget } from "../policy/sample.ts";
 import type { CollectSettings } from "./collect.ts";
 import type { UpdateOptions } from "./update.ts";
 import { rewardProcessor, withRewardTimeouts } from "./rewards.ts";
 import { type AlgorithmRun, ALGORITHMS } from "./algorithms.ts";
 import { UserError } from "../util/errors.ts";
+import type { StepJobs } from "./jobs.ts";
 
 /** An environment over any row type. */
 // deno-lint-ignore no-explicit-any
@@ -30,12 +36,17 @@ export interface StepContext {
   cfg: TrainerConfig;
   /** The environment (reward calls time out after `cfg.rewardTimeoutMs`). */
   env: AnyEnv;
-  /** Each trained policy's starting point (architecture, tokenizer, initial parameters). */
+  /**
+   * Each trained policy's starting point (architecture, tokenizer, initial parameters; with
+   * LoRA, the shared base and the agent's initial adapter).
+   */
   bases: Policy[];
   /** The algorithm, set up for this run (see `algorithms.ts`). */
   algorithm: AlgorithmRun;
   /** Collection settings of training steps (from the config). */
   settings: CollectSettings;
+  /** Where rollout and reward jobs run (default `LOCAL_JOBS`; `lib/dist`: on workers). */
+  jobs?: StepJobs;
 }
 
 /** What {@link createStepContext} may take instead of opening them from the config. */
@@ -47,6 +58,8 @@ export interface StepSources {
    * per trained policy. `cfg.model` is then not read.
    */
   policies?: Policy | Policy[];
+  /** Where rollout and reward jobs run (default: here; `lib/dist` runs them on workers). */
+  jobs?: StepJobs;
 }
 
 /**
@@ -136,6 +149,59 @@ function givenBases(cfg: TrainerConfig, given: Policy | Policy[], n: number): Po
   return list;
 }
 
+/** The adapter settings of a config (`lora`), as `model/lora.ts` takes them. */
+export function loraConfigOf(cfg: TrainerConfig): LoraConfig {
+  const { r, alpha, targets, rslora } = cfg.lora;
+  return { r, alpha, targets: [...targets], rslora };
+}
+
+/**
+ * The trained policies of a `finetune: "lora"` run: each base with a fresh adapter of
+ * `cfg.lora`, drawn from the stream `lora/<seed>/agent<i>` (so agents differ; PEFT's init, B = 0:
+ * every agent starts as its base). A policy that already has an adapter keeps it (training
+ * continues from it). Bases are shared, never copied. `paths[i]` (the model folder) becomes the
+ * adapter's base path, written into the saved `adapter_config.json`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withLoraAgents } from "./step_context.ts";
+ * import { validateConfig } from "./config.ts";
+ * import { loadPolicy } from "../policy/load.ts";
+ * const base = await loadPolicy("data/default-model");
+ * const cfg = validateConfig({ finetune: "lora", lora: { r: 4 } }, "inline");
+ * const [a, b] = withLoraAgents(cfg, [base, base]);
+ * assert.equal(a.params, b.params); // one base
+ * assert.equal(a.cfg.lora!.r, 4);
+ * assert.notDeepEqual(a.adapter!.params, b.adapter!.params); // own adapters
+ * ```
+ */
+export function withLoraAgents(cfg: TrainerConfig, bases: Policy[], paths?: string[]): Policy[] {
+  const config = loraConfigOf(cfg);
+  return bases.map((b, i) => {
+    if (b.adapter) return b;
+    const lcfg = withLoraConfig(b.cfg, config);
+    const params = initLora(lcfg, `${cfg.seed}/agent${i}`);
+    return withAdapter(b, { config, params, ...(paths ? { basePath: absolute(paths[i]) } : {}) });
+  });
+}
+
+/** `p` as an absolute path (relative ones against the working directory). */
+function absolute(p: string): string {
+  return p.startsWith("/") ? p : `${Deno.cwd()}/${p.replace(/^\.\//, "")}`;
+}
+
+/** A `finetune: "full"` run of policies that carry adapters is refused (nothing would train them). */
+function checkFullFinetune(cfg: TrainerConfig, bases: Policy[]): void {
+  const i = bases.findIndex((b) => b.adapter);
+  if (cfg.finetune === "full" && i >= 0) {
+    throw new UserError(
+      `policies[${i}] has a LoRA adapter but finetune is "full": set finetune to "lora" to ` +
+        `train the adapter, or merge it first (mergeAdapter) to train every weight`,
+    );
+  }
+}
+
 /**
  * Builds the context of a run (see the module doc). Checks that `cfg.agents` matches the
  * environment's number of agents (except for `grpo_single`, which trains one policy).
@@ -161,12 +227,17 @@ export async function createStepContext(
     );
   }
   const n = spec.policies(cfg.agents);
-  const bases = sources.policies ? givenBases(cfg, sources.policies, n) : await loadBases(cfg, n);
+  const loaded = sources.policies ? givenBases(cfg, sources.policies, n) : await loadBases(cfg, n);
+  checkFullFinetune(cfg, loaded);
+  const bases = cfg.finetune === "lora"
+    ? withLoraAgents(cfg, loaded, sources.policies ? undefined : modelPaths(cfg, n))
+    : loaded;
   return {
     cfg,
     env: withRewardTimeouts(raw, cfg.rewardTimeoutMs),
     bases,
-    algorithm: spec.setup(bases[0], cfg.seed),
+    algorithm: spec.setup(loaded[0], cfg.seed), // the critic: a full model of its own
     settings: collectSettings(cfg),
+    ...(sources.jobs ? { jobs: sources.jobs } : {}),
   };
 }

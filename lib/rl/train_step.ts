@@ -3,15 +3,22 @@
  * `loss_graph.ts` (with token weights `mask / Σ mask` it is the masked token-level loss
  * `−Σ mask·adv·logp / Σ mask`), backward pass, global-norm clipping and AdamW, all in one graph (built by `engine/optim_step.ts`). Each step returns a new state.
  *
+ * With `cfg.lora` set (LoRA fine-tuning) the trained parameters are the adapter's
+ * (`loraShapes`): the state holds only them and their moments, and the base weights are frozen
+ * inputs, passed to every `run` as they are and never updated.
+ *
  * @module
  */
-import type { Tensor } from "../engine/graph.ts";
+import type { Graph, Tensor } from "../engine/graph.ts";
 import type { AdamWConfig } from "../engine/adamw.ts";
 import type { HostTensor, Session, SessionOptions } from "../engine/runtime.ts";
+import { buildFor } from "../engine/target.ts";
 import { buildOptimGraph, createOptimStep, type TrainState } from "../engine/optim_step.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
 import { type LossOptions, policyLossGraph } from "./loss_graph.ts";
-import { paramShapes, type ParamStore } from "../model/params.ts";
+import type { ParamStore } from "../model/params.ts";
+import type { Params } from "../engine/param_types.ts";
+import { declareModelInputs, modelInputShapes, trainableShapes } from "../model/inputs.ts";
 import { UserError } from "../util/errors.ts";
 
 /** Shapes and settings of a train graph. */
@@ -68,9 +75,43 @@ export interface PgBatch {
   sel?: BigInt64Array;
 }
 
+/**
+ * The parameters a spec trains and those it reads frozen: every weight and none (full
+ * fine-tuning), or the adapter's and the base's (`cfg.lora` set; see `model/inputs.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainedShapes } from "./train_step.ts";
+ * const cfg = {
+ *   arch: "llama" as const, vocabSize: 10, hidden: 8, layers: 1, heads: 2, kvHeads: 1,
+ *   headDim: 4, intermediate: 12, maxPositions: 16, ropeTheta: 1e4, normEps: 1e-5,
+ *   qkvBias: false, tieEmbeddings: true,
+ * };
+ * assert.deepEqual(trainedShapes(cfg).frozen, []);
+ * const lora = trainedShapes({ ...cfg, lora: { r: 2, scale: 1, targets: ["q_proj"] } });
+ * assert.deepEqual(Object.keys(lora.trained), [
+ *   "model.layers.0.self_attn.q_proj.lora_A.weight",
+ *   "model.layers.0.self_attn.q_proj.lora_B.weight",
+ * ]);
+ * assert.ok(lora.frozen.includes("model.layers.0.self_attn.q_proj.weight"));
+ * ```
+ */
+export function trainedShapes(cfg: TransformerConfig): {
+  trained: Record<string, number[]>;
+  frozen: string[];
+} {
+  const trained = trainableShapes(cfg);
+  return {
+    trained,
+    frozen: Object.keys(modelInputShapes(cfg)).filter((n) => !(n in trained)),
+  };
+}
+
 /** Builds the train-step ONNX model for a spec. */
 export function buildTrainGraph(spec: TrainStepSpec): Uint8Array {
-  return buildOptimGraph("train_step", paramShapes(spec.cfg), (params) => {
+  const { trained, frozen } = trainedShapes(spec.cfg);
+  const loss = (params: Params) => {
     const { loss, logp, kl, clipFraction } = policyLossGraph(
       spec.cfg,
       params,
@@ -83,7 +124,19 @@ export function buildTrainGraph(spec: TrainStepSpec): Uint8Array {
     if (kl) outputs.kl = kl;
     if (clipFraction) outputs.clip_fraction = clipFraction;
     return { loss, outputs };
-  }, { adam: spec.adam, dtype: spec.dtype, outputGrads: spec.outputGrads });
+  };
+  return buildOptimGraph("train_step", trained, loss, {
+    adam: spec.adam,
+    dtype: spec.dtype,
+    outputGrads: spec.outputGrads,
+    // LoRA: the base is declared where every model graph declares it, the adapter reused
+    ...(frozen.length
+      ? {
+        frozen: (g: Graph, reuse: Params) =>
+          declareModelInputs(g, spec.cfg, { reuse, dtype: spec.dtype }),
+      }
+      : {}),
+  });
 }
 
 /** Metrics of one step. */
@@ -111,11 +164,13 @@ export interface TrainStep {
   /**
    * Applies one update; returns the new state (the old one is left untouched). A non-finite
    * loss, gradient norm or new parameter throws `NonFiniteStepError` (nothing is applied).
+   * With `cfg.lora`, `state` holds the adapter and `base` (required) the frozen base weights.
    */
   run(
     state: TrainState,
     batch: PgBatch,
     lr: number,
+    base?: ParamStore,
   ): Promise<{ state: TrainState; metrics: StepMetrics }>;
 }
 
@@ -138,18 +193,20 @@ export async function createTrainStep(
   spec: TrainStepSpec,
   opts: SessionOptions = {},
 ): Promise<TrainStep> {
-  const names = Object.keys(paramShapes(spec.cfg));
-  const step = await createOptimStep(buildTrainGraph(spec), names, {
+  const { trained, frozen } = trainedShapes(spec.cfg);
+  const names = Object.keys(trained);
+  const step = await createOptimStep(buildFor(opts.ep, () => buildTrainGraph(spec)), names, {
     adam: spec.adam,
     dtype: spec.dtype,
     session: opts,
+    ...(frozen.length ? { frozenNames: frozen } : {}),
   });
   const F = spec.dtype === "float64" ? Float64Array : Float32Array;
   const bt = [spec.batch, spec.seqLen];
   return {
     spec,
     session: step.session,
-    async run(state, batch, lr) {
+    async run(state, batch, lr, base) {
       const need: (keyof PgBatch)[] = [
         "ids",
         "targets",
@@ -188,7 +245,7 @@ export async function createTrainStep(
       if (batch.refLogp) {
         feeds.ref_logp = { data: F.from(batch.refLogp), dims: kt };
       }
-      const r = await step.run(state, feeds, lr);
+      const r = await step.run(state, feeds, lr, frozen.length ? base : undefined);
       const out = r.outputs;
       let grads: ParamStore | undefined;
       if (spec.outputGrads) {

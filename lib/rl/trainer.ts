@@ -11,7 +11,8 @@
 import type { TrainerConfig } from "./config.ts";
 import { configWarnings, runPaths } from "./config.ts";
 import { savePolicy, type StoredPolicy } from "../policy/load.ts";
-import { withParams } from "../policy/policy.ts";
+import { withTrainable } from "../policy/policy.ts";
+import { saveAdapter } from "../model/peft.ts";
 import { NonFiniteStepError, type TrainState } from "../engine/optim_step.ts";
 import { explainNonFiniteStep } from "./update.ts";
 import { openJsonl } from "../util/jsonl.ts";
@@ -22,7 +23,13 @@ import { UserError } from "../util/errors.ts";
 import { configureRuntime } from "../engine/runtime.ts";
 import { magrpoStep } from "./step.ts";
 import { createStepContext, type StepContext, type StepSources } from "./step_context.ts";
-import { allStates, initRunState, runFromCheckpoint, runToCheckpoint } from "./run_state.ts";
+import {
+  allStates,
+  checkRunMatches,
+  initRunState,
+  runFromCheckpoint,
+  runToCheckpoint,
+} from "./run_state.ts";
 import type { EvalRecord, MetricsRecord, StepRecord } from "./records.ts";
 import { evaluate } from "./evaluate.ts";
 import { openRunLogs } from "./run_logs.ts";
@@ -67,7 +74,8 @@ function storedConfig(cfg: TrainerConfig, ctx: StepContext, custom: boolean): Tr
 /**
  * Trains as `cfg` says; returns the final states and every log record. Writes
  * `<run>/metrics.jsonl`, `<run>/config.json`, `<run>/checkpoints/step-N/` and, at the end,
- * each agent as a Hugging Face folder `<run>/agent-i/` (for policies loaded from folders). A
+ * each agent as a Hugging Face folder `<run>/agent-i/` (for policies loaded from folders; with
+ * `finetune: "lora"`, a PEFT adapter folder over the shared base instead). A
  * fresh run clears the folder's previous outputs; a resumed one checks the config against the
  * checkpoint's and cuts `metrics.jsonl` back to the checkpoint's step (see `run_folder.ts`), so
  * every step is logged exactly once. `opts.environment` (e.g. from `defineEnvironment`) replaces
@@ -82,8 +90,17 @@ function storedConfig(cfg: TrainerConfig, ctx: StepContext, custom: boolean): Tr
  * ```
  */
 export async function train(cfg: TrainerConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  if (cfg.distributed?.redis && !opts.jobs) {
+    throw new UserError(
+      `config.distributed.redis is set (${cfg.distributed.redis}): run it with \`deno task ` +
+        `train\` or trainDistributed() from lib/dist, which send the jobs to workers`,
+    );
+  }
   // Sessions opened from here on follow the run's determinism (restored when the run ends).
-  const runtimeBefore = configureRuntime({ deterministic: cfg.deterministic });
+  const runtimeBefore = configureRuntime({
+    deterministic: cfg.deterministic,
+    fallback: cfg.epFallback,
+  });
   try {
     const ctx = await createStepContext(cfg, opts);
     const custom = opts.environment !== undefined;
@@ -118,6 +135,7 @@ async function loop(
   const { checkpoint: ck, message } = await prepareRun(stored, dir, opts.resume !== false);
   if (message) console.log(message);
   let run = ck ? runFromCheckpoint(ck, ctx.bases.length, ckptDir) : initRunState(ctx);
+  if (ck) checkRunMatches(run, ctx, ckptDir);
   const log = openJsonl(runFiles(dir).metrics);
   // TensorBoard events, completions.jsonl, manifest.json (see run_logs.ts)
   const models = opts.policies ? [] : [cfg.model].flat();
@@ -142,7 +160,7 @@ async function loop(
       logs.completions(step, out.collected);
       bar?.tick(1, `reward ${out.record.reward.mean.toFixed(3)}`);
       if (cfg.eval.every > 0 && (step % cfg.eval.every === 0 || step === cfg.steps)) {
-        const policies = run.agents.map((s, i) => withParams(ctx.bases[i], s.params));
+        const policies = run.agents.map((s, i) => withTrainable(ctx.bases[i], s.params));
         emit(await evaluate(cfg, env, evalRows, policies, step));
       }
       // every N steps and at the last one; checkpoint.every 0: none at all
@@ -169,9 +187,17 @@ async function loop(
   return { dir, states: allStates(run), records };
 }
 
-/** Each agent as a Hugging Face folder `<dir>/agent-i/` (skipped for in-memory policies). */
+/**
+ * Each agent as a Hugging Face folder `<dir>/agent-i/` (skipped for in-memory policies), or,
+ * for a LoRA run, as a PEFT adapter folder (`adapter_config.json` naming the base's path,
+ * `adapter_model.safetensors`; written for in-memory bases too, without a base path).
+ */
 async function saveAgents(ctx: StepContext, agents: TrainState[], dir: string): Promise<void> {
   for (const [i, s] of agents.entries()) {
+    if (ctx.bases[i].adapter) {
+      await saveAdapter(`${dir}/agent-${i}`, withTrainable(ctx.bases[i], s.params));
+      continue;
+    }
     const base = ctx.bases[i] as Partial<StoredPolicy>;
     if (!base.storage) continue; // in memory: no tokenizer files to write (states are returned)
     await savePolicy({ ...base, params: s.params } as StoredPolicy, `${dir}/agent-${i}`);

@@ -8,6 +8,7 @@
  */
 import type { Completion } from "../policy/sample.ts";
 import type { Policy } from "../policy/policy.ts";
+import { modelFeeds } from "../policy/feeds.ts";
 import { bucketLength, packSequences } from "../policy/pack.ts";
 import { scoreCompletions } from "../policy/score.ts";
 import { type ExecutionProvider, runtimeKey, SessionCache } from "../engine/runtime.ts";
@@ -154,7 +155,8 @@ export function cutAfterEos(s: AgentSample, eosTokenIds: readonly number[]): Age
 }
 
 /**
- * Updates one agent on its samples. The loss is masked to completion tokens: prompt tokens,
+ * Updates one agent on its samples (`state` holds what is trained: every parameter, or for a
+ * policy with a LoRA adapter the adapter, the base being read from `policy`). The loss is masked to completion tokens: prompt tokens,
  * padding and anything after a completion's first EOS do not count (the authors' code does not
  * mask padding; we do). Batch shapes are rounded up (rows to a
  * multiple of 4, length to a multiple of 16) so that few train graphs are compiled; padding
@@ -225,8 +227,9 @@ export async function updateAgent(
     negLogp: 0,
   };
   let m: StepMetrics | undefined;
+  const base = policy.adapter ? modelFeeds(policy) : undefined; // LoRA: the frozen base, as is
   for (let it = 0; it < (opts.innerIterations ?? 1); it++) {
-    const r = await step.run(state, fed, opts.lr).catch((err) => {
+    const r = await step.run(state, fed, opts.lr, base).catch((err) => {
       if (err instanceof NonFiniteStepError) {
         err.details.maxAbsAdvantage = Math.max(...samples.map((s) => Math.abs(s.advantage)));
         err.details.innerIteration = it + 1;

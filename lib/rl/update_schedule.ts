@@ -12,7 +12,7 @@
  * @module
  */
 import type { TrainState } from "../engine/optim_step.ts";
-import { type Policy, withParams } from "../policy/policy.ts";
+import { type Policy, withTrainable } from "../policy/policy.ts";
 import type { Collected } from "./collect.ts";
 import { type AgentSample, updateAgent, type UpdateMetrics, type UpdateOptions } from "./update.ts";
 
@@ -86,7 +86,7 @@ export async function updatePolicies(
       if (!group[i]?.length) continue;
       const b = Array.isArray(base) ? base[i] : base;
       const o = Array.isArray(base) && opts.reference ? { ...opts, reference: b } : opts;
-      const r = await updateAgent(withParams(b, out[i].params), out[i], group[i], o);
+      const r = await updateAgent(withTrainable(b, out[i].params), out[i], group[i], o);
       out[i] = r.state;
       metrics[i].push(r.metrics);
     }

@@ -1,7 +1,7 @@
 /**
  * An independent float64 reference of the decoder-only transformer forward pass, written
  * with plain loops over `Float64Array`s after the Hugging Face definitions of `LlamaModel`,
- * `Qwen2Model` and `GPT2Model` (+ their LM heads). It shares no code with the graph in
+ * `Qwen2Model`, `Qwen3Model` and `GPT2Model` (+ their LM heads). It shares no code with the graph in
  * `lib/model/transformer.ts`: it exists only so the tests can check that graph against the
  * standard architecture, one token and one head at a time.
  *
@@ -12,6 +12,9 @@
  * - grouped-query attention: query head `h` reads key/value head `⌊h / (H/Hkv)⌋` (`repeat_kv`),
  *   causal softmax of `q·k / √d` over real (unpadded) keys
  * - SwiGLU MLP `down(silu(gate(x)) · up(x))`; Qwen2 adds q/k/v biases; head tied or not
+ * - Qwen3 (`Qwen3Attention`): after the q/k projections, each head's `d` values are
+ *   RMS-normalized on their own (`q_norm`/`k_norm` weights `[d]`, eps `rms_norm_eps`), then
+ *   rotated; values are not normalized
  *
  * GPT-2: `wte[id] + wpe[pos]`, LayerNorm, Conv1D weights `[in, out]`, fused `c_attn` split
  * into q, k, v, `gelu_new` (tanh approximation), head tied to `wte`.
@@ -55,6 +58,11 @@ export interface RefVariant {
   scaleScores?: boolean;
   /** `"repeat_kv"` (HF, default: head h → kv head ⌊h/rep⌋) or `"tiled"` (h mod Hkv: wrong). */
   kvGrouping?: "repeat_kv" | "tiled";
+  /**
+   * Qwen3 q/k norm: `"before_rope"` (HF, default), `"after_rope"` (wrong order) or `"skip"`
+   * (no norm: wrong).
+   */
+  qkNorm?: "before_rope" | "after_rope" | "skip";
 }
 
 type Vec = Float64Array;
@@ -114,6 +122,14 @@ function layerNorm(x: Vec, w: Vec, b: Vec, eps: number): Vec {
   for (const v of x) v2 += (v - mean) ** 2;
   const r = 1 / Math.sqrt(v2 / x.length + eps);
   return x.map((v, i) => (v - mean) * r * w[i] + b[i]);
+}
+
+/** RMSNorm of every `d`-wide head of `x` on its own (in place), weight `w` `[d]`. */
+function perHeadRmsNorm(x: Vec, heads: number, d: number, w: Vec, eps: number): void {
+  for (let h = 0; h < heads; h++) {
+    const head = rmsNorm(x.subarray(h * d, (h + 1) * d), w, eps);
+    x.set(head, h * d);
+  }
 }
 
 const silu = (v: number) => v / (1 + Math.exp(-v));
@@ -196,7 +212,7 @@ function embedRow(table: Vec, row: number, width: number, what: string): Vec {
   return table.slice(row * width, (row + 1) * width);
 }
 
-/** Llama / Qwen2 forward of one sequence: final hidden states `[T][hidden]`. */
+/** Llama / Qwen2 / Qwen3 forward of one sequence: final hidden states `[T][hidden]`. */
 function llamaSequence(
   cfg: TransformerConfig,
   params: RefParams,
@@ -222,8 +238,16 @@ function llamaSequence(
     const k = h.map((ht) => linear(ht, wk, kvHeads * d, bk));
     const v = h.map((ht) => linear(ht, wv, kvHeads * d, bv));
     const style = variant.rotary ?? "rotate_half";
+    const qkNorm = cfg.arch === "qwen3" ? variant.qkNorm ?? "before_rope" : "skip";
+    const normHeads = () => {
+      const qn = w("self_attn.q_norm.weight", d), kn = w("self_attn.k_norm.weight", d);
+      q.forEach((qt) => perHeadRmsNorm(qt, heads, d, qn, cfg.normEps));
+      k.forEach((kt) => perHeadRmsNorm(kt, kvHeads, d, kn, cfg.normEps));
+    };
+    if (qkNorm === "before_rope") normHeads();
     q.forEach((qt, t) => applyRotary(qt, heads, d, pos[t], cfg.ropeTheta, style));
     k.forEach((kt, t) => applyRotary(kt, kvHeads, d, pos[t], cfg.ropeTheta, style));
+    if (qkNorm === "after_rope") normHeads();
     const att = attend(q, k, v, mask, heads, kvHeads, d, variant);
     const wo = w("self_attn.o_proj.weight", n * heads * d);
     x = x.map((xt, t) => add(xt, linear(att[t], wo, n)));
