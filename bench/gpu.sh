@@ -4,6 +4,7 @@
 #
 #   1. the device: the NVIDIA card's name (nvidia-smi) or, without one, the Vulkan driver
 #      (Mesa's lavapipe: the WebGPU provider then runs on the CPU);
+#   (in this order, the LoRA model last with the time that is left)
 #   2. ours on the WebGPU provider (bench/gpu.ts): sampling tokens/s and the per-agent update for
 #      the 10M and 100M llama shapes (--quick: the default model and 10M, smaller batches), plus
 #      the raw train step with the AdamW state fed from JS vs kept on the device (gpu-buffer);
@@ -52,11 +53,12 @@ fi
 printf '{"bench":"gpu","what":"device","device":%s,"quick":%s,"ort":"onnxruntime-node 1.30.0"}\n' \
   "$(json_str "$device")" "$([ ${#quick[@]} -gt 0 ] && echo true || echo false)"
 
-# Runs bench/gpu.ts with a timeout that keeps the whole script within the budget.
-ours() { # what, args...
-  local what="$1" t
-  shift
+# Runs bench/gpu.ts for at most `cap` seconds and within what is left of the budget.
+ours() { # what, cap, args...
+  local what="$1" cap="$2" t
+  shift 2
   t=$(left)
+  [ "$t" -gt "$cap" ] && t="$cap"
   if [ "$t" -lt 30 ]; then
     skip "$what" "time budget of ${budget} s spent"
     return
@@ -69,26 +71,10 @@ ours() { # what, args...
 
 if [ ${#quick[@]} -gt 0 ]; then sizes=(default 10M); else sizes=(10M 100M); fi
 
-# --- 2. WebGPU ---------------------------------------------------------------------------------
-for size in "${sizes[@]}"; do ours "webgpu $size" --ep webgpu --size "$size"; done
-
-# --- 3. the 0.5B-shape LoRA model --------------------------------------------------------------
-if [ -f tools/make_shape_model.ts ]; then
-  shape=qwen2.5-0.5b
-  [ ${#quick[@]} -gt 0 ] && shape=tiny
-  dir="${TMPDIR:-/tmp}/magrpo-shapes/$shape-float32"
-  if [ ! -f "$dir/config.json" ]; then
-    timeout "$(left)" deno run -A tools/make_shape_model.ts --shape "$shape" --dtype float32 \
-      --out "$dir" >&2 || skip "lora $shape" "tools/make_shape_model.ts failed"
-  fi
-  [ -f "$dir/config.json" ] && ours "webgpu lora $shape" --ep webgpu --model "$dir" --finetune lora
-else
-  skip "webgpu lora qwen2.5-0.5b" "tools/make_shape_model.ts is not in this tree"
-fi
-
-# --- 4. CUDA, 5. CPU ---------------------------------------------------------------------------
-for size in "${sizes[@]}"; do ours "cuda $size" --ep cuda --size "$size"; done
-ours "cpu ${sizes[0]}" --ep cpu --size "${sizes[0]}"
+# --- 2. WebGPU, 4. CUDA, 5. CPU (each size at most 100 s) ----------------------------------------
+for size in "${sizes[@]}"; do ours "webgpu $size" 100 --ep webgpu --size "$size"; done
+for size in "${sizes[@]}"; do ours "cuda $size" 100 --ep cuda --size "$size"; done
+ours "cpu ${sizes[0]}" 100 --ep cpu --size "${sizes[0]}"
 
 # --- 6. the PyTorch peer -----------------------------------------------------------------------
 py=""
@@ -104,6 +90,7 @@ else
   tdev="$("$py" -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')"
   for size in "${sizes[@]}"; do
     t=$(left)
+    [ "$t" -gt 90 ] && t=90
     if [ "$t" -lt 30 ]; then
       skip "torch $size" "time budget of ${budget} s spent"
       continue
@@ -127,5 +114,22 @@ print(json.dumps({**base, "what": "update", "ms": round(1000 * med("update") / 2
                   "note": "per agent (the peer updates 2 agents per step)"}))
 EOF
   done
+fi
+# --- 3. the 0.5B-shape LoRA model, last: whatever time is left -------------------------------
+if [ -f tools/make_shape_model.ts ]; then
+  shape=qwen2.5-0.5b
+  [ ${#quick[@]} -gt 0 ] && shape=tiny
+  dir="${TMPDIR:-/tmp}/magrpo-shapes/$shape-float32"
+  if [ ! -f "$dir/config.json" ] && [ "$(left)" -gt 60 ]; then
+    timeout "$(left)" deno run -A tools/make_shape_model.ts --shape "$shape" --dtype float32 \
+      --out "$dir" >&2 || skip "webgpu lora $shape" "tools/make_shape_model.ts failed"
+  fi
+  if [ -f "$dir/config.json" ]; then
+    ours "webgpu lora $shape" "$budget" --ep webgpu --model "$dir" --finetune lora
+  else
+    skip "webgpu lora $shape" "no model folder (time budget spent?)"
+  fi
+else
+  skip "webgpu lora qwen2.5-0.5b" "tools/make_shape_model.ts is not in this tree"
 fi
 printf '{"bench":"gpu","what":"done","seconds":%d}\n' $((SECONDS - start))

@@ -33,7 +33,7 @@ import { countParams } from "../lib/model/params.ts";
 const GB = 1e9;
 
 /** Resident and peak resident memory of this process in bytes (Linux /proc/self/status). */
-export function procMemory(): { rss: number; hwm: number } {
+function procMemory(): { rss: number; hwm: number } {
   const status = Deno.readTextFileSync("/proc/self/status");
   const kb = (key: string) =>
     Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]) * 1024;

@@ -22,7 +22,7 @@ import { evaluate, train } from "../lib/rl/trainer.ts";
 import type { EvalRecord, MetricsRecord } from "../lib/rl/records.ts";
 import { loadPolicy } from "../lib/policy/load.ts";
 import { progress } from "../lib/viz/progress.ts";
-import { quickTask, STUDY_TASKS, type StudyTask } from "./study_tasks.ts";
+import { QUICK_TASKS, quickTask, STUDY_TASKS, type StudyTask } from "./study_tasks.ts";
 import { writeStudyReport } from "./study_report.ts";
 
 /** Methods of the study: the four algorithms and the untrained agents. */
@@ -54,11 +54,13 @@ export interface StudyRun {
 export interface StudyResults {
   quick: boolean;
   settings: Record<string, Omit<StudyTask, "open">>;
+  /** Each invocation that ran runs: when, how long, how many, the machine's load at the start. */
+  invocations?: { started: string; seconds: number; runs: number; loadavg: number[] }[];
   runs: StudyRun[];
 }
 
 const budgetOf = (t: StudyTask) =>
-  `steps=${t.steps},G=${t.groupSize},P=${t.promptsPerStep},tok=${t.maxNewTokens},` +
+  `steps=${t.steps},G=${t.groupSize},P=${t.promptsPerStep},tok=${t.maxNewTokens},lr=${t.lr},` +
   `eval=${t.evalRows}x${t.evalSamples}`;
 
 const coopOf = (levels: Record<string, number> | undefined, t: StudyTask) =>
@@ -72,7 +74,7 @@ function config(t: StudyTask, method: string, seed: number, root: string) {
     steps: t.steps,
     seed,
     sampling: { maxNewTokens: t.maxNewTokens },
-    optimizer: { lr: 3e-4 },
+    optimizer: { lr: t.lr },
     eval: { every: t.steps, prompts: t.evalRows, greedy: false, samples: t.evalSamples },
     checkpoint: { every: 0, keep: 1 },
     log: { dir: `${root}/<name>`, tensorboard: false, completionsEvery: 0 },
@@ -158,7 +160,8 @@ if (import.meta.main) {
   });
   const quick = values.quick;
   const out = values.out ?? (quick ? "bench/study-quick" : "bench/study");
-  const names = values.tasks?.split(",") ?? STUDY_TASKS.map((t) => t.name);
+  const names = values.tasks?.split(",") ??
+    (quick ? QUICK_TASKS : STUDY_TASKS.map((t) => t.name));
   const tasks = STUDY_TASKS.filter((t) => names.includes(t.name)).map((t) =>
     quick ? quickTask(t) : t
   );
@@ -181,7 +184,7 @@ if (import.meta.main) {
     seeds.flatMap((s) => methods.filter((m) => !done(t, m, s)).map((m) => ({ t, m, s })))
   );
   const root = await Deno.makeTempDir({ prefix: "study-" });
-  const t0 = performance.now();
+  const t0 = performance.now(), started = new Date().toISOString(), loadavg = Deno.loadavg();
   if (!values["report-only"] && todo.length) {
     console.log(`${todo.length} runs to do (${results.runs.length} already in ${path})`);
     const bar = progress({ total: todo.length, label: "study" });
@@ -198,8 +201,12 @@ if (import.meta.main) {
       );
     }
     bar.done();
-    console.log(`wall time of this invocation: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const seconds = (performance.now() - t0) / 1000;
+    (results.invocations ??= []).push({ started, seconds, runs: todo.length, loadavg });
+    await writeAtomic(path, JSON.stringify(results, null, 1) + "\n");
+    console.log(`wall time of this invocation: ${seconds.toFixed(0)} s (load at start ${loadavg})`);
   }
+  if (!todo.length) console.log(`nothing to do: all ${results.runs.length} runs are in ${path}`);
   await Deno.remove(root, { recursive: true }).catch(() => {});
   console.log(await writeStudyReport(results, out));
 }

@@ -31,6 +31,8 @@ export interface StudyTask {
   promptsPerStep: number;
   /** Longest completion in tokens. */
   maxNewTokens: number;
+  /** AdamW learning rate. */
+  lr: number;
   /** Held-out rows evaluated after training. */
   evalRows: number;
   /** Sampled episodes per eval row (> 1: pass@k for coding). */
@@ -74,36 +76,39 @@ async function openArxiv(): Promise<AnyEnv> {
 export const STUDY_TASKS: StudyTask[] = [
   {
     name: "coordination",
-    about: "same slot of two different animal pairs (arbitrary convention)",
+    about: "both sentences start with the same word; the prompts give different priors",
     coop: ["agree"],
-    steps: 40,
+    steps: 30,
     groupSize: 8,
-    promptsPerStep: 4,
-    maxNewTokens: 16,
-    evalRows: 48,
-    evalSamples: 1,
+    promptsPerStep: 2,
+    maxNewTokens: 10,
+    lr: 1e-3,
+    evalRows: 12,
+    evalSamples: 4,
     open: () => loadEnvironment({ name: "coordination" }),
   },
   {
     name: "complementarity",
-    about: "cover an animal pair without overlap (same prompt for both)",
+    about: "cover the openings {The, You} without overlap; same prompt for both",
     coop: ["cover"],
-    steps: 40,
+    steps: 30,
     groupSize: 8,
-    promptsPerStep: 4,
-    maxNewTokens: 16,
-    evalRows: 48,
-    evalSamples: 1,
+    promptsPerStep: 2,
+    maxNewTokens: 10,
+    lr: 1e-3,
+    evalRows: 12,
+    evalSamples: 4,
     open: () => loadEnvironment({ name: "complementarity" }),
   },
   {
     name: "toy",
     about: "control: per-agent rewards correlate with the joint one",
     coop: ["ratio", "overlap"],
-    steps: 40,
+    steps: 30,
     groupSize: 8,
-    promptsPerStep: 4,
+    promptsPerStep: 2,
     maxNewTokens: 40,
+    lr: 1e-3,
     evalRows: 7,
     evalSamples: 4,
     open: () => loadEnvironment({ name: "toy" }),
@@ -116,35 +121,42 @@ export const STUDY_TASKS: StudyTask[] = [
     groupSize: 4,
     promptsPerStep: 2,
     maxNewTokens: 48,
+    lr: 1e-3,
     evalRows: 10,
     evalSamples: 2,
     open: openTldr,
   },
   {
-    name: "arxiv",
-    about: "the paper's arXiv task, authors' reward (needs 128-256 words per agent)",
-    coop: ["lengthRatio", "uniqueWords", "overlap"],
-    steps: 6,
-    groupSize: 4,
-    promptsPerStep: 1,
-    maxNewTokens: 192,
-    evalRows: 6,
-    evalSamples: 1,
-    open: openArxiv,
-  },
-  {
     name: "coding",
-    about: "the paper's coding task, authors' reward and metrics (fewer steps: sandbox cost)",
+    about:
+      "the paper's coding task, authors' reward and metrics (6 steps: sandbox and prompt cost)",
     coop: ["aux_used", "not_wrapper", "aux_ignored"],
     steps: 6,
     groupSize: 4,
     promptsPerStep: 1,
     maxNewTokens: 64,
+    lr: 1e-3,
     evalRows: 6,
     evalSamples: 2,
     open: () => loadEnvironment({ name: "coding" }),
   },
+  {
+    name: "arxiv",
+    about: "the paper's arXiv task, authors' reward (needs 128-256 words per agent; 4 steps)",
+    coop: ["lengthRatio", "uniqueWords", "overlap"],
+    steps: 4,
+    groupSize: 4,
+    promptsPerStep: 1,
+    maxNewTokens: 192,
+    lr: 1e-3,
+    evalRows: 4,
+    evalSamples: 1,
+    open: openArxiv,
+  },
 ];
+
+/** Tasks of the `--quick` study (CI): arXiv runs the same code path as TLDR, only longer. */
+export const QUICK_TASKS = ["coordination", "complementarity", "toy", "tldr", "coding"];
 
 /** The `--quick` budget of a task: two steps, G = 2, one prompt, two eval rows. */
 export function quickTask(t: StudyTask): StudyTask {

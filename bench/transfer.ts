@@ -1,5 +1,5 @@
 /**
- * What crosses between JS and onnxruntime (not a unit test). Three measurements, each in a fresh
+ * What crosses between JS and onnxruntime (not a unit test). Each measurement runs in a fresh
  * subprocess so that resident memory is its own:
  *
  * - `zerocopy`: is a CPU input really read in place? A 512 MB float32 input is fed to a ReduceSum
@@ -7,17 +7,15 @@
  *   reset through /proc/self/clear_refs) says how many copies the binding made.
  * - `init`: a ~40M-parameter llama forward with its weights as graph initializers (constants in
  *   the model) vs as inputs fed at every call: session create time, per-call time and resident
- *   memory with 1 and 3 sessions open (the library keeps up to 12 train shapes + decode).
+ *   memory with 1, 2 and 3 sessions open (the library keeps up to 12 train shapes + decode).
  * - `steps`: bytes handed to ORT and returned per train step and per sampling (decode) step, from
- *   the runtime's counters ({@link transferStats}), for the default model and a larger one,
- *   with full fine-tuning (parameters and AdamW moments in and out).
+ *   the runtime's counters ({@link transferStats}), for the default model and a 40M one: full
+ *   fine-tuning (parameters and AdamW moments in and out), LoRA (r = 16, all seven projections)
+ *   over a float32 base, and LoRA over a float16 base.
+ * - `chunkmem`, `scoremem`, `half`, `halftrain`: memory measurements in bench/transfer_memory.ts.
  *
- * - `chunkmem whole|chunked`: peak resident memory of one full-fine-tuning train step at vocab
- *   151,936 (B = 4 × T = 128, 256 scored rows) with and without the row-chunked log-softmax.
- * - `half`: resident memory of the 40M model loaded with a float32 and a float16 base.
- *
- * Run: `deno run -A bench/transfer.ts [zerocopy|init|steps|chunkmem whole|chunkmem chunked|half]`
- * (zerocopy, init, steps and both chunkmem without an argument).
+ * Run: `deno run -A bench/transfer.ts [zerocopy|init|steps|chunkmem|scoremem|half|halftrain]`
+ * (all but `half` and `halftrain` without an argument).
  *
  * @module
  */
@@ -28,24 +26,23 @@ import { openSession, resetTransferStats, transferStats } from "../lib/engine/ru
 import type { ModelConfig } from "../lib/model/config.ts";
 import { countParams, initParams, paramShapes } from "../lib/model/params.ts";
 import { type Params, transformerForward } from "../lib/model/transformer.ts";
-import { buildLogitsGraph, computeLogits } from "../lib/policy/logits.ts";
+import { buildLogitsGraph } from "../lib/policy/logits.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { initLora, withLoraConfig } from "../lib/model/lora.ts";
 import { toFloat16 } from "../lib/model/half_base.ts";
 import { createKvCache, decodeSession, decodeStep } from "../lib/policy/decode.ts";
-import { byteLevelPolicy, loadPolicy, savePolicy } from "../lib/policy/load.ts";
+import { loadPolicy } from "../lib/policy/load.ts";
 import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
-import { buildScoreGraph } from "../lib/policy/score.ts";
 
 /** Resident and peak resident memory of this process in MB, from /proc/self/status. */
-function mem(): { rss: number; hwm: number } {
+export function mem(): { rss: number; hwm: number } {
   const s = Deno.readTextFileSync("/proc/self/status");
   const mb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1]) / 1024;
   return { rss: Math.round(mb("VmRSS")), hwm: Math.round(mb("VmHWM")) };
 }
 
 /** Resets the peak resident memory to the current one (Linux). */
-function resetPeak(): void {
+export function resetPeak(): void {
   Deno.writeTextFileSync("/proc/self/clear_refs", "5");
 }
 
@@ -82,7 +79,7 @@ async function zerocopy(): Promise<void> {
   }));
 }
 
-const INIT_CFG: ModelConfig = {
+export const INIT_CFG: ModelConfig = {
   arch: "llama",
   vocabSize: 32000,
   hidden: 512,
@@ -160,9 +157,9 @@ async function initChild(mode: "initializers" | "inputs"): Promise<void> {
   console.log(JSON.stringify({ measure: "init", mode, weightsMB: Math.round(weightsMB), rows }));
 }
 
-async function child(args: string[]): Promise<void> {
+export async function child(args: string[], script = import.meta.url): Promise<void> {
   const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", new URL(import.meta.url).pathname, ...args],
+    args: ["run", "-A", "--v8-flags=--expose-gc", new URL(script).pathname, ...args],
     stdout: "inherit",
     stderr: "inherit",
   });
@@ -171,7 +168,7 @@ async function child(args: string[]): Promise<void> {
 }
 
 /** A random batch of `b` rows × `t` tokens whose last `k / b` positions per row are scored. */
-function pgBatch(cfg: ModelConfig, b: number, t: number, k: number): PgBatch {
+export function pgBatch(cfg: ModelConfig, b: number, t: number, k: number): PgBatch {
   const per = k / b, n = b * t;
   return {
     ids: BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7919) % cfg.vocabSize)),
@@ -187,12 +184,12 @@ function pgBatch(cfg: ModelConfig, b: number, t: number, k: number): PgBatch {
   };
 }
 
-const LORA = {
+export const LORA = {
   r: 16,
   alpha: 32,
   targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
 };
-const MB = (x: number) => Math.round(x / 2 ** 20 * 10) / 10;
+export const MB = (x: number) => Math.round(x / 2 ** 20 * 10) / 10;
 
 /** Bytes in/out of one train step and one decode step (B = 4, 64 past tokens). */
 async function stepBytes(label: string, cfg: ModelConfig, mode: "full" | "lora" | "lora-f16") {
@@ -212,6 +209,9 @@ async function stepBytes(label: string, cfg: ModelConfig, mode: "full" | "lora" 
   const trained = mode === "full" ? base : initLora(mcfg, 1);
   const step = await createTrainStep({ cfg: mcfg, batch: b, seqLen: t, select: k });
   resetTransferStats();
+  (globalThis as { gc?: () => void }).gc?.();
+  resetPeak();
+  const m0 = mem();
   const t0 = performance.now();
   await step.run(
     initTrainState(trained),
@@ -219,7 +219,12 @@ async function stepBytes(label: string, cfg: ModelConfig, mode: "full" | "lora" 
     1e-4,
     mode === "full" ? undefined : base,
   );
-  const train = { ...transferStats(), ms: Math.round(performance.now() - t0) };
+  const train = {
+    ...transferStats(),
+    ms: Math.round(performance.now() - t0),
+    rssMB: m0.rss,
+    peakGrowthMB: mem().hwm - m0.rss,
+  };
   await step.session.release();
   const session = await decodeSession(mcfg);
   const cache = createKvCache(mcfg, b, 80);
@@ -247,160 +252,50 @@ async function stepBytes(label: string, cfg: ModelConfig, mode: "full" | "lora" 
     params: countParams(cfg),
     baseMB: MB(baseBytes),
     adapterMB: MB(trainedBytes),
-    train: { inMB: MB(train.inBytes), outMB: MB(train.outBytes), ms: train.ms },
+    train: {
+      inMB: MB(train.inBytes),
+      outMB: MB(train.outBytes),
+      ms: train.ms,
+      rssBeforeMB: train.rssMB,
+      peakGrowthMB: train.peakGrowthMB,
+    },
     decode: { inMB: MB(decode.inBytes), outMB: MB(decode.outBytes) },
   }));
 }
 
+async function stepChild(model: string, mode: "full" | "lora" | "lora-f16"): Promise<void> {
+  const cfg = model === "default"
+    ? (await loadPolicy(new URL("../data/default-model/", import.meta.url).pathname)).cfg
+    : INIT_CFG;
+  await stepBytes(model, cfg, mode);
+}
+
 async function steps(): Promise<void> {
-  const dflt = await loadPolicy(new URL("../data/default-model/", import.meta.url).pathname);
-  for (const mode of ["full", "lora", "lora-f16"] as const) {
-    await stepBytes("default", dflt.cfg, mode);
-    await stepBytes("40M", INIT_CFG, mode);
+  for (const model of ["default", "40M"]) {
+    for (const mode of ["full", "lora", "lora-f16"]) await child(["step-child", model, mode]);
   }
 }
 
-/** Peak RSS growth of one full-fine-tuning train step at vocab 151,936, chunked or not. */
-async function chunkMem(chunked: boolean, lora: boolean): Promise<void> {
-  const cfg0: ModelConfig = {
-    ...INIT_CFG,
-    vocabSize: 151936,
-    hidden: 64,
-    layers: 2,
-    heads: 4,
-    kvHeads: 2,
-    headDim: 16,
-    intermediate: 128,
-  };
-  const cfg = lora ? withLoraConfig(cfg0, LORA) : cfg0;
-  const [b, t, k] = [4, 128, 256];
-  const step = await createTrainStep({
-    cfg,
-    batch: b,
-    seqLen: t,
-    select: k,
-    loss: chunked ? {} : { logitChunkRows: k },
-  });
-  const base = initParams(cfg0, { seed: 1 });
-  const state = initTrainState(lora ? initLora(cfg, 1) : base);
-  const batch = pgBatch(cfg, b, t, k);
-  resetPeak();
-  const before = mem();
-  const t0 = performance.now();
-  const r = await step.run(state, batch, 1e-4, lora ? base : undefined);
-  const ms = performance.now() - t0;
-  const after = mem();
-  console.log(JSON.stringify({
-    measure: "chunkmem",
-    chunked,
-    finetune: lora ? "lora" : "full",
-    vocab: cfg.vocabSize,
-    rows: k,
-    params: countParams(cfg),
-    stateMB: MB(3 * countParams(cfg) * 4),
-    rssBeforeMB: before.rss,
-    peakGrowthMB: after.hwm - before.rss,
-    ms: Math.round(ms),
-    loss: r.metrics.loss,
-  }));
-}
-
-/** Peak RSS growth of one scoring call (16 × 128 tokens) at vocab 151,936, chunked or not. */
-async function scoreMem(chunked: boolean): Promise<void> {
-  const cfg: ModelConfig = {
-    ...INIT_CFG,
-    vocabSize: 151936,
-    hidden: 64,
-    layers: 2,
-    intermediate: 128,
-  };
-  const [b, t] = [16, 128];
-  const s = await openSession(buildScoreGraph(cfg, b, t, chunked ? {} : { logitChunkRows: b * t }));
-  const n = b * t,
-    ids = BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7919) % cfg.vocabSize));
-  const feeds = {
-    ...initParams(cfg, { seed: 1 }),
-    ids: { data: ids, dims: [b, t] },
-    targets: { data: ids, dims: [b, t] },
-    positions: { data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i % t)), dims: [b, t] },
-    attn: { data: new Float32Array(n).fill(1), dims: [b, t] },
-  };
-  resetPeak();
-  const before = mem(), t0 = performance.now();
-  const out = await s.run(feeds);
-  const ms = performance.now() - t0, after = mem();
-  console.log(JSON.stringify({
-    measure: "scoremem",
-    chunked,
-    vocab: cfg.vocabSize,
-    rows: n,
-    wholeLogitsMB: MB(n * cfg.vocabSize * 4),
-    peakGrowthMB: after.hwm - before.rss,
-    ms: Math.round(ms),
-    logp0: out.logp.data[0],
-  }));
-}
-
-/** Resident memory of a loaded 40M model, float32 vs float16 base, and of one decode step. */
-async function halfRss(dtype: "float32" | "float16"): Promise<void> {
-  const dir = Deno.args[2];
-  (globalThis as { gc?: () => void }).gc?.();
-  const before = mem();
-  const p = await loadPolicy(dir, { baseDtype: dtype });
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const loaded = mem();
-  const seqs = [Array.from({ length: 64 }, (_, i) => i + 1)];
-  await computeLogits(p, seqs); // compiles the session
-  gc?.();
-  const compiled = mem();
-  resetPeak();
-  const logits = await computeLogits(p, seqs);
-  const run = mem();
-  gc?.();
-  const after = mem();
-  console.log(JSON.stringify({
-    measure: "half",
-    dtype,
-    stored: Deno.args[3],
-    weightsMB: MB(Object.values(p.params).reduce((s, x) => s + x.data.byteLength, 0)),
-    rssAfterLoadMB: loaded.rss - before.rss,
-    rssAfterForwardMB: after.rss - before.rss,
-    runPeakAboveCompiledMB: run.hwm - compiled.rss,
-    logit0: logits[0],
-  }));
-}
-
-const what = Deno.args[0];
-if (what === "zerocopy") await zerocopy();
-else if (what === "init-child") await initChild(Deno.args[1] as "inputs" | "initializers");
-else if (what === "steps") await steps();
-else if (what === "chunkmem") await chunkMem(Deno.args[1] === "chunked", Deno.args[2] === "lora");
-else if (what === "scoremem") await scoreMem(Deno.args[1] === "chunked");
-else if (what === "half-child") await halfRss(Deno.args[1] as "float32" | "float16");
-else if (what === "half") {
-  const dir = await Deno.makeTempDir({ prefix: "transfer-half-" });
-  for (const stored of ["F32", "F16", "BF16"] as const) {
-    const p = byteLevelPolicy(INIT_CFG, initParams(INIT_CFG, { seed: 1 }));
-    for (const n of Object.keys(p.params)) p.storage.dtypes[n] = stored;
-    await savePolicy(p, `${dir}/${stored}`);
-    if (stored !== "BF16") await child(["half-child", "float32", `${dir}/${stored}`, stored]);
-    if (stored !== "F32") await child(["half-child", "float16", `${dir}/${stored}`, stored]);
-  }
-  await Deno.remove(dir, { recursive: true });
-} else {
-  if (!what || what === "all") await child(["zerocopy"]);
-  if (!what || what === "init" || what === "all") {
+if (import.meta.main) {
+  const what = Deno.args[0];
+  const memory = new URL("./transfer_memory.ts", import.meta.url).href;
+  if (what === "zerocopy") await zerocopy();
+  else if (what === "init-child") await initChild(Deno.args[1] as "inputs" | "initializers");
+  else if (what === "steps") await steps();
+  else if (what === "step-child") {
+    await stepChild(Deno.args[1], Deno.args[2] as "full" | "lora" | "lora-f16");
+  } else if (["chunkmem", "scoremem", "half", "halftrain"].includes(what)) {
+    await child(Deno.args, memory);
+  } else {
+    await child(["zerocopy"]);
     await child(["init-child", "inputs"]);
     await child(["init-child", "initializers"]);
-  }
-  if (!what || what === "all") {
     await child(["steps"]);
     for (const ft of ["full", "lora"]) {
-      await child(["chunkmem", "whole", ft]);
-      await child(["chunkmem", "chunked", ft]);
+      await child(["chunkmem", "whole", ft], memory);
+      await child(["chunkmem", "chunked", ft], memory);
     }
-    await child(["scoremem", "whole"]);
-    await child(["scoremem", "chunked"]);
+    await child(["scoremem", "whole"], memory);
+    await child(["scoremem", "chunked"], memory);
   }
 }

@@ -46,16 +46,38 @@ Deno.test("synthetic tokenizer spec: exactly vocabSize ids, distinct merges; wei
   // Uniform in ±std·√3; o_proj scaled by 1/√(2·layers) = 1/2.
   const bound = 0.02 * Math.sqrt(3) + 1e-9;
   assert.ok(a.every((x) => Math.abs(x) <= bound));
-  assert.ok(shapeTensor("model.layers.0.self_attn.o_proj.weight", 1000, 7, 0.02, 2).every((x) => Math.abs(x) <= bound / 2));
-  assert.ok(shapeTensor("model.layers.0.self_attn.q_proj.bias", 4, 7, 0.02, 2).every((x) => x === 0));
+  assert.ok(
+    shapeTensor("model.layers.0.self_attn.o_proj.weight", 1000, 7, 0.02, 2).every((x) =>
+      Math.abs(x) <= bound / 2
+    ),
+  );
+  assert.ok(
+    shapeTensor("model.layers.0.self_attn.q_proj.bias", 4, 7, 0.02, 2).every((x) => x === 0),
+  );
 });
 
 Deno.test("a sharded BF16 qwen2 folder loads: shapes, dtypes, index, every id decodes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "shape_model_" });
   try {
-    const cfg = { ...SHAPES["qwen2.5-0.5b"], vocabSize: 1000, hidden: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, intermediate: 96 };
-    const r = await makeShapeModel(cfg, dir, { dtype: "bfloat16", seed: 1, maxShardBytes: 100_000 });
-    assert.ok(r.files.length > 2 && r.files.includes("model.safetensors.index.json"), r.files.join());
+    const cfg = {
+      ...SHAPES["qwen2.5-0.5b"],
+      vocabSize: 1000,
+      hidden: 64,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 16,
+      intermediate: 96,
+    };
+    const r = await makeShapeModel(cfg, dir, {
+      dtype: "bfloat16",
+      seed: 1,
+      maxShardBytes: 100_000,
+    });
+    assert.ok(
+      r.files.length > 2 && r.files.includes("model.safetensors.index.json"),
+      r.files.join(),
+    );
     assert.equal(r.weightBytes, 2 * countParams(cfg));
     const p = await loadPolicy(dir);
     assert.equal(p.cfg.arch, "qwen2");
@@ -98,9 +120,15 @@ Deno.test("bench/scale.ts's path on the ~20M tiny shape: 2 LoRA agents, one shar
     const { run, record } = await magrpoStep(run0, ctx);
     assert.ok(record.loss.every(Number.isFinite), JSON.stringify(record.loss));
     // Only adapters are trained: r·(in + out) per targeted projection, well under the base.
-    const trainable = (i: number) => Object.values(run.agents[i].params).reduce((n, t) => n + t.data.length, 0);
+    const trainable = (i: number) =>
+      Object.values(run.agents[i].params).reduce((n, t) => n + t.data.length, 0);
     assert.ok(trainable(0) > 0 && trainable(0) < countParams(SHAPES.tiny) / 10, `${trainable(0)}`);
     assert.ok(Object.keys(run.agents[0].params).every((n) => /lora_[AB]/.test(n)));
+    // The rewards differed, so the adapters moved: B (zero at init) is no longer zero.
+    assert.ok(record.advantage.absMean > 0);
+    const b = run.agents[0].params["model.layers.0.self_attn.q_proj.lora_B.weight"]
+      .data as Float32Array;
+    assert.ok(b.some((x) => x !== 0));
     // Both agents read the one base: the same typed arrays, not copies.
     assert.equal(
       ctx.bases[0].params["model.embed_tokens.weight"].data,

@@ -23,7 +23,11 @@ import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
 import { makeRng } from "../lib/util/rng.ts";
 import { UserError } from "../lib/util/errors.ts";
 import { input, newGraph } from "../lib/engine/graph.ts";
-import { mul } from "../lib/engine/ops.ts";
+import { logSoftmax, mul, reduceSum } from "../lib/engine/ops.ts";
+import { gather } from "../lib/engine/shape_ops.ts";
+import { constant } from "../lib/engine/graph.ts";
+import { gradCheck } from "../lib/engine/gradcheck.ts";
+import { buildFor } from "../lib/engine/target.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
 import { randomPolicy, tinyConfig } from "./fixtures.ts";
 
@@ -185,6 +189,43 @@ Deno.test("webgpu: sampling (KV-cached decoding) matches the CPU provider, on We
   // one decode step is [G, 1, hidden]: anything of G·hidden elements is an activation
   const hot = hotOnCpu(runs, opts.numReturnSequences * cfg.hidden);
   assert.deepEqual(hot.map((r) => `${r.op} ${JSON.stringify(r.outputs)}`), []);
+});
+
+Deno.test("graphs built for WebGPU: log-softmax and the embedding backward, float64 checks on CPU", async () => {
+  // No GPU needed: the replacement ops run on the CPU provider in float64, against central finite
+  // differences and a float64 log-softmax computed here. Logits near 100 would overflow a
+  // log-sum-exp that does not subtract the maximum (as ORT's WebGPU ReduceLogSumExp does).
+  const rows = [[100.5, 99.2, 101.7, 98.1, 100], [-3, 0.5, 2, -1.25, 0.75]];
+  const w = [0.3, -1.2, 0.7, 2.1, -0.4, 1.1, 0.2, -0.9, 0.5, 1.6];
+  const g = newGraph();
+  const x = input(g, "x", [2, 5], "float64");
+  const y = buildFor("webgpu", () => logSoftmax(x, -1));
+  assert.ok(!g.nodes.some((n) => n.op === "LogSoftmax"), "lowered");
+  const loss = reduceSum(mul(y, constant(g, Float64Array.from(w), [2, 5], "float64")));
+  const xv = { data: Float64Array.from(rows.flat()), dims: [2, 5] };
+  const r = await gradCheck(g, loss, [x], { x: xv });
+  assert.ok(r.maxRelError < 1e-6, `log-softmax gradient: ${r.maxRelError}`);
+  const s = await openSession(toOnnx(g, { outputs: { y } }));
+  const got = (await s.run({ x: xv })).y.data as Float64Array;
+  await s.release();
+  rows.forEach((row, i) => {
+    const m = Math.max(...row), lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+    row.forEach((v, j) => assert.ok(Math.abs(got[i * 5 + j] - (v - lse)) < 1e-12));
+  });
+
+  const g2 = newGraph();
+  const table = input(g2, "table", [7, 3], "float64");
+  const ids = input(g2, "ids", [2, 3], "int64");
+  const picked = gather(table, ids, 0); // [2, 3, 3]
+  const wt = constant(g2, Float64Array.from(w.concat(w).slice(0, 18)), [2, 3, 3], "float64");
+  const loss2 = reduceSum(mul(picked, wt));
+  // gradCheck builds the backward (and the one-hot) synchronously, before its first await, so
+  // inside buildFor as a train step's graph is
+  const tv = { data: Float64Array.from({ length: 21 }, (_, i) => Math.sin(i)), dims: [7, 3] };
+  const iv = { data: BigInt64Array.of(1n, 4n, 1n, 6n, 0n, 4n), dims: [2, 3] }; // repeats 1 and 4
+  const r2 = await buildFor("webgpu", () => gradCheck(g2, loss2, [table], { table: tv, ids: iv }));
+  assert.ok(r2.maxRelError < 1e-6, `embedding gradient: ${r2.maxRelError}`);
+  assert.ok(g2.nodes.some((n) => n.op === "Equal" && n.inputs[1].dtype === "float64"));
 });
 
 Deno.test("a provider that cannot start with fallback off is an error, not a CPU run", async () => {

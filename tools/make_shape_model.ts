@@ -191,8 +191,15 @@ export interface ShapeModelOptions {
 }
 
 /**
- * Writes the folder of `cfg` into `dir` (created). Returns the parameter count and bytes
- * written for the weights.
+ * Writes the folder of `cfg` into `dir` (created). Returns the parameter count, the bytes
+ * written for the weights and the weight files.
+ *
+ * @example
+ * ```ts ignore
+ * import { makeShapeModel, SHAPES } from "./make_shape_model.ts";
+ * await makeShapeModel(SHAPES["qwen3-1.7b"], "/tmp/shapes/qwen3-1.7b", { dtype: "bfloat16" });
+ * // config.json, generation_config.json, tokenizer files, 2 shards + model.safetensors.index.json
+ * ```
  */
 export async function makeShapeModel(
   cfg: ModelConfig,

@@ -70,6 +70,26 @@ ensure_bwrap() {
   echo "tools/test.sh: bubblewrap installed in $((SECONDS - start)) s" >&2
 }
 
+# Redis for the distributed-training test (tests/distributed_test.ts starts its own redis-server on
+# a free port in a temporary folder): Debian's redis-server package, installed when missing.
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tools/test.sh: redis-server is missing, the distributed test will fail; as root run:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends redis-server" >&2
+    return 1
+  fi
+  local start=$SECONDS log
+  echo "tools/test.sh: installing redis-server with apt-get ..." >&2
+  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends redis-server) 2>&1)" || {
+    printf '%s\n' "$log" >&2
+    echo "tools/test.sh: apt-get install redis-server failed" >&2
+    return 1
+  }
+  echo "tools/test.sh: redis-server installed in $((SECONDS - start)) s" >&2
+}
+
 # The Vulkan driver that lets onnxruntime's WebGPU provider run with no GPU (tests/webgpu_test.ts):
 # Mesa's lavapipe. Bookworm's own Mesa (22.3.6) lacks two features Dawn requires
 # (shaderSampledImageArrayDynamicIndexing, shaderStorageImageArrayDynamicIndexing: "No supported
@@ -144,6 +164,7 @@ export ORT_DISABLE_TELEMETRY=1
 jupyter_ok=1
 ensure_jupyter || jupyter_ok=0
 ensure_bwrap || true
+ensure_redis || true
 ensure_lavapipe || true
 
 # --- deno test -------------------------------------------------------------------------------

@@ -91,9 +91,10 @@ export async function connectJobs(
   const connection = redis;
   const rollout = new Queue(n.rollout, { connection });
   const reward = new Queue(n.reward, { connection });
+  const own = [redis.duplicate(), redis.duplicate()]; // shared connections BullMQ leaves open
   const events = {
-    rollout: new QueueEvents(n.rollout, { connection: redis.duplicate() }),
-    reward: new QueueEvents(n.reward, { connection: redis.duplicate() }),
+    rollout: new QueueEvents(n.rollout, { connection: own[0] }),
+    reward: new QueueEvents(n.reward, { connection: own[1] }),
   };
   await Promise.all([events.rollout.waitUntilReady(), events.reward.waitUntilReady()]);
   const slots = { rollout: semaphore(d.maxPending), reward: semaphore(d.maxPending) };
@@ -157,7 +158,7 @@ export async function connectJobs(
         rollout.close(),
         reward.close(),
       ]);
-      redis.disconnect();
+      for (const c of [redis, ...own]) c.disconnect();
     },
   };
 }

@@ -87,9 +87,9 @@ export async function connectRedis(url: string, where: string, timeoutMs = 5000)
     await probe.ping();
   } catch (err) {
     probe.disconnect();
-    const msg = (err as Error)?.message || (last as Error)?.message || String(err);
+    const msg = (last as Error)?.message || (err as Error)?.message || String(err);
     throw new UserError(
-      `cannot reach Redis at ${url} (${where}): ${msg}; start redis-server there (or fix the ` +
+      `cannot reach Redis at ${url} (${where}): ${msg}. Start redis-server there (or fix the ` +
         `URL) and make sure this machine can reach its port`,
       { cause: err },
     );

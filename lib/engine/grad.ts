@@ -6,7 +6,7 @@
  * @module
  */
 import { fill, reshapeLike } from "./shape_ops.ts";
-import { fmtShape, isFloat, type Node, type Tensor } from "./graph.ts";
+import { addNode, fmtShape, type Graph, isFloat, type Node, type Tensor } from "./graph.ts";
 import { accumulate, NON_DIFFERENTIABLE, RULES, unbroadcast } from "./rules.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -80,5 +80,36 @@ export function grad(loss: Tensor, wrt: Tensor[]): Tensor[] {
     const ds = rule(n, gOuts[0]!, needs);
     n.inputs.forEach((t, k) => needs[k] && put(t, ds[k]));
   }
-  return wrt.map((t) => grads.get(t.id) ?? fill(t, 0));
+  const out = wrt.map((t) => grads.get(t.id) ?? fill(t, 0));
+  recastInBackward(g, nodes.length);
+  return out;
+}
+
+/**
+ * Makes the backward nodes (those from index `from` on) read a fresh Cast of each float16 graph
+ * input instead of the forward pass's Cast output. A frozen base stored in float16 is widened by
+ * one Cast per weight (`model/inputs.ts`); without this, each widened float32 copy stays alive from
+ * its forward use until the backward pass reuses it (for `dX = dY·W`), so a train step would hold
+ * a float32 copy of the whole base on top of the float16 one. Recomputing the Cast costs one
+ * conversion per weight per step.
+ */
+function recastInBackward(g: Graph, from: number): void {
+  const fresh = new Map<number, Tensor>(), made = new Set<number>();
+  for (let i = from; i < g.nodes.length; i++) {
+    const n = g.nodes[i];
+    n.inputs.forEach((t, k) => {
+      const p = g.producers.get(t.id);
+      const src = p?.op === "Cast" ? p.inputs[0] : undefined;
+      if (!p || !src?.inputName || src.dtype !== "float16" || made.has(t.id)) return;
+      let c = fresh.get(t.id);
+      if (!c) {
+        c = addNode("Cast", [src], p.attrs, [{ dtype: t.dtype, shape: t.shape }])[0];
+        g.nodes.splice(i, 0, g.nodes.pop()!); // right before its first backward consumer
+        i++;
+        fresh.set(t.id, c);
+        made.add(c.id);
+      }
+      n.inputs[k] = c;
+    });
+  }
 }

@@ -45,7 +45,14 @@ export type {
   SessionOptions,
 } from "./runtime.ts";
 export { buildFor, buildTarget } from "./target.ts";
-export { HOT_OPS, hotOnCpu, parseProfile, providerCounts, readProfile } from "./profile.ts";
+export {
+  HOT_OPS,
+  hotOnCpu,
+  latestProfile,
+  parseProfile,
+  providerCounts,
+  readProfile,
+} from "./profile.ts";
 export type { NodeRun, ProfiledTensor } from "./profile.ts";
 export { gradCheck } from "./gradcheck.ts";
 export type { GradCheckOptions, GradCheckResult } from "./gradcheck.ts";

@@ -91,6 +91,24 @@ export function parseProfile(text: string, file = "profile"): NodeRun[] {
   return runs;
 }
 
+/**
+ * The newest `<prefix>_<timestamp>.json` file ORT wrote for a session profiled with `prefix`
+ * (what `Session.endProfiling` returns), or undefined when there is none.
+ */
+export function latestProfile(prefix: string): string | undefined {
+  const slash = prefix.lastIndexOf("/");
+  const dir = slash >= 0 ? prefix.slice(0, slash) || "/" : ".";
+  const base = prefix.slice(slash + 1);
+  let best: { path: string; mtime: number } | undefined;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.isFile || !e.name.startsWith(`${base}_`) || !e.name.endsWith(".json")) continue;
+    const path = `${dir}/${e.name}`;
+    const mtime = Deno.statSync(path).mtime?.getTime() ?? 0;
+    if (!best || mtime >= best.mtime) best = { path, mtime };
+  }
+  return best?.path;
+}
+
 /** Reads and parses a profile file (see {@link parseProfile}). */
 export function readProfile(path: string): NodeRun[] {
   return parseProfile(Deno.readTextFileSync(path), path);

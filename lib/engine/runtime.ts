@@ -11,7 +11,9 @@
  * @module
  */
 import type * as Ort from "npm:onnxruntime-node@1.30.0";
+import { latestProfile } from "./profile.ts";
 import { UserError } from "../util/errors.ts";
+import { KEEP_CASTS_MARKER } from "./onnx.ts";
 
 /** An execution provider name. */
 export type ExecutionProvider = "cpu" | "webgpu" | "cuda";
@@ -256,6 +258,7 @@ export function runtimeKey(): string {
 }
 
 const SCATTER_ND = new TextEncoder().encode("ScatterND");
+const KEEP_CASTS = new TextEncoder().encode(KEEP_CASTS_MARKER);
 
 /**
  * Whether the model holds a ScatterND node (the backward of Gather, i.e. of every embedding
@@ -264,13 +267,18 @@ const SCATTER_ND = new TextEncoder().encode("ScatterND");
  * lost, so such graphs always run on one thread (measured in bench/RESULTS.md).
  */
 export function hasScatterND(model: Uint8Array): boolean {
-  const first = SCATTER_ND[0], n = SCATTER_ND.length;
+  return containsBytes(model, SCATTER_ND);
+}
+
+/** Whether `bytes` contains `pattern`. */
+function containsBytes(bytes: Uint8Array, pattern: Uint8Array): boolean {
+  const first = pattern[0], n = pattern.length;
   outer: for (
-    let i = model.indexOf(first);
-    i >= 0 && i + n <= model.length;
-    i = model.indexOf(first, i + 1)
+    let i = bytes.indexOf(first);
+    i >= 0 && i + n <= bytes.length;
+    i = bytes.indexOf(first, i + 1)
   ) {
-    for (let k = 1; k < n; k++) if (model[i + k] !== SCATTER_ND[k]) continue outer;
+    for (let k = 1; k < n; k++) if (bytes[i + k] !== pattern[k]) continue outer;
     return true;
   }
   return false;
@@ -295,7 +303,14 @@ async function create(
     enableCpuMemArena: settings.cpuArena,
     enableMemPattern: settings.memPattern,
     // The Node binding takes flat "section.key" config entries with string values.
-    ...(settings.deterministic ? { extra: { "session.use_deterministic_compute": "1" } } : {}),
+    extra: {
+      ...(settings.deterministic ? { "session.use_deterministic_compute": "1" } : {}),
+      // A train step over a float16 base re-widens its weights in the backward pass; merging
+      // those Casts back would keep a float32 copy of the base alive (see onnx.ts).
+      ...(containsBytes(model, KEEP_CASTS)
+        ? { "optimization.disable_specified_optimizers": "CommonSubexpressionElimination" }
+        : {}),
+    },
     ...(opts.profile ? { enableProfiling: true, profileFilePrefix: opts.profile } : {}),
   });
 }
@@ -385,7 +400,7 @@ export async function openSession(
     endProfiling() {
       if (!opts.profile) return undefined;
       s.endProfiling();
-      return newestProfile(opts.profile);
+      return latestProfile(opts.profile);
     },
     retire() {
       if (state !== "open") return;
@@ -393,21 +408,6 @@ export async function openSession(
       if (inFlight === 0) void free();
     },
   };
-}
-
-/** The newest `<prefix>_<timestamp>.json` file ORT wrote (timestamps have 1 ms resolution). */
-function newestProfile(prefix: string): string | undefined {
-  const slash = prefix.lastIndexOf("/");
-  const dir = slash >= 0 ? prefix.slice(0, slash) || "/" : ".";
-  const base = prefix.slice(slash + 1);
-  let best: { path: string; mtime: number } | undefined;
-  for (const e of Deno.readDirSync(dir)) {
-    if (!e.isFile || !e.name.startsWith(`${base}_`) || !e.name.endsWith(".json")) continue;
-    const path = `${dir}/${e.name}`;
-    const mtime = Deno.statSync(path).mtime?.getTime() ?? 0;
-    if (!best || mtime >= best.mtime) best = { path, mtime };
-  }
-  return best?.path;
 }
 
 /**

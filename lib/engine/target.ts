@@ -14,6 +14,8 @@
  */
 import type { ExecutionProvider } from "./runtime.ts";
 
+export type { ExecutionProvider };
+
 let target: ExecutionProvider = "cpu";
 
 /**

@@ -1,44 +1,41 @@
 /**
- * A pure coordination task whose conventions no prior can favour. Each row holds two different
- * pairs of animals: agent 1 is asked for a short sentence about "a A and a B", agent 2 about
- * "a C and a D" (four different animals, drawn at random). An agent's choice is the slot of the
- * one animal of its pair that it names (first or second); the joint reward pays when both pick
- * the same slot. "Both name the first" and "both name the second" are equally good conventions.
+ * A pure coordination task whose convention no shared prior gives away: two agents each write a
+ * sentence about the same topic, agent 1 a short one and agent 2 a longer one (the corpus
+ * prompts the default model knows), and the joint reward pays when both sentences start with
+ * the same word. Any shared first word is an equally good convention ("The …" / "The …",
+ * "If …" / "If …"); nothing in the task prefers one.
  *
- * Why it is built like this (issue 14's warning): a task where both agents must name the same
- * animal did not separate MAGRPO from independent learners, because the shared pretrained prior
- * is a focal point (on the pairs task here the untrained agents, asked about the same pair in
- * opposite orders, already agree on the animal in about half of the rows: they prefer the same
- * animals). Here the agents never see the same animals, and the order inside each pair is
- * drawn at random, so whatever animals an agent prefers says nothing about the slot its partner
- * will pick: untrained agreement is at chance (1/2 of the rows where both name one animal), and
- * an agent that sharpens its own preferences (what an independent learner can do) stays there.
- * Only a convention learned jointly, e.g. "name the animal listed first", moves it; such a
- * convention transfers to held-out rows.
+ * Why it is built like this (issue 14's warning): a task where both agents name "the same
+ * animal for a place" did not separate MAGRPO from independent learners, because the shared
+ * pretrained prior is a focal point: both agents already favour the same answer, and sharpening
+ * one's own habit (all an independent learner can do) raises agreement. Here the two prompts
+ * give the agents different priors over their first word (measured on the default model,
+ * 96 samples each: the short prompt opens with "the" 51 % and "you" 20 % of the time, the
+ * longer prompt with "first" 22 %, "if" 10 %, "in" 8 %, "although" 8 %, and "the" under 4 %),
+ * so the untrained agents agree on about 2 % of joint answers, and each one sharpening its own
+ * favourite drives agreement to 0. Only a convention learned jointly moves it, and such a
+ * convention (a first word) carries over to held-out topics.
  *
  * Joint reward (max 1), two levels:
- * - `valid`: 0.25 × the mean over agents of `fluency × [names exactly one animal of its pair]`;
- * - `agree`: 0.75 × `fluency₁ × fluency₂ × [both name exactly one, in the same slot]`.
+ * - `valid`: 0.25 × the mean fluency of the two texts (see `toy.ts`: the share of corpus words);
+ * - `agree`: 0.75 × `fluency₁ × fluency₂ × [same first word]`.
  *
- * `agentReward(i, text, row)` is what agent i controls alone: `fluency × [names exactly one
- * animal of its pair]` (max 1); it cannot tell an agent which slot its partner will pick.
+ * `agentReward(i, text, row)` is what agent i controls alone: its fluency (max 1). It cannot
+ * tell an agent which word its partner will start with: that is the point of the task.
  *
  * @module
  */
 import type { Environment, RewardBreakdown } from "./types.ts";
-import { fluency, words } from "./toy.ts";
-import { makeRng } from "../util/rng.ts";
+import { fluency, TOY_TOPICS, words } from "./toy.ts";
 
-/** Two animals of {@link PAIR_ANIMALS}, in the order a prompt lists them. */
-export interface PairRow {
-  /** The animal listed first. */
-  a: string;
-  /** The animal listed second. */
-  b: string;
+/** One example of the opening-word tasks: a topic phrase. */
+export interface TopicRow {
+  /** Topic as written in the prompt, e.g. `"a sleepy cat"`. */
+  topic: string;
 }
 
 /** Animals the default model's corpus writes about (each 70–170 times in `data/corpus`). */
-export const PAIR_ANIMALS: readonly string[] = [
+export const STUDY_ANIMALS: readonly string[] = [
   "fox",
   "cat",
   "dog",
@@ -66,98 +63,36 @@ export const PAIR_ANIMALS: readonly string[] = [
 ];
 
 /**
- * Every unordered pair of `animals` once (276 for the 24 defaults), in an order drawn from
- * `seed`, each pair's two animals in a drawn order too.
+ * Topic rows: the toy task's 36 topics and "a <animal>" for each of {@link STUDY_ANIMALS}
+ * (60 rows); the registry holds a seeded fifth out for evaluation.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { pairRows } from "./coordination.ts";
- * const rows = pairRows(["fox", "cat", "dog"], 1);
- * assert.equal(rows.length, 3); // 3·2/2 pairs
- * assert.ok(rows.every((r) => r.a !== r.b));
+ * import { topicRows } from "./coordination.ts";
+ * assert.equal(topicRows().length, 60);
+ * assert.deepEqual(topicRows(["the lake"]), [{ topic: "the lake" }]);
  * ```
  */
-export function pairRows(animals: readonly string[] = PAIR_ANIMALS, seed = 0): PairRow[] {
-  const rng = makeRng(`pairs/${seed}`), out: PairRow[] = [];
-  for (let i = 0; i < animals.length; i++) {
-    for (let j = i + 1; j < animals.length; j++) {
-      const flip = rng.next() < 0.5;
-      out.push(flip ? { a: animals[j], b: animals[i] } : { a: animals[i], b: animals[j] });
-    }
-  }
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+export function topicRows(
+  topics: readonly string[] = [...TOY_TOPICS, ...STUDY_ANIMALS.map((a) => `a ${a}`)],
+): TopicRow[] {
+  return topics.map((topic) => ({ topic }));
 }
 
 /**
- * Which animals of the pair a text mentions (as a word or its plural "-s"), in pair order.
+ * The first word of a text, lowercase (`""` for a text without words).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mentionedAnimals } from "./coordination.ts";
- * assert.deepEqual(mentionedAnimals("Two cats saw a fox.", { a: "fox", b: "cat" }), ["fox", "cat"]);
- * assert.deepEqual(mentionedAnimals("A foxglove grew.", { a: "fox", b: "cat" }), []);
+ * import { firstWord } from "./coordination.ts";
+ * assert.equal(firstWord(' "If you go,'), "if");
+ * assert.equal(firstWord("..."), "");
  * ```
  */
-export function mentionedAnimals(text: string, pair: PairRow): string[] {
-  const ws = new Set(words(text));
-  return [pair.a, pair.b].filter((x) => ws.has(x) || ws.has(`${x}s`));
-}
-
-/** One coordination example: agent 1's pair and agent 2's pair (four different animals). */
-export interface CoordinationRow {
-  /** Agent 1's pair, in the order its prompt lists it. */
-  first: PairRow;
-  /** Agent 2's pair, in the order its prompt lists it. */
-  second: PairRow;
-}
-
-/**
- * `n` coordination rows drawn from `seed`: each takes four different animals of `animals` in a
- * random order, the first two for agent 1 and the last two for agent 2.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { coordinationRows } from "./coordination.ts";
- * const [r] = coordinationRows(1, ["fox", "cat", "dog", "bee"], 3);
- * assert.equal(new Set([r.first.a, r.first.b, r.second.a, r.second.b]).size, 4);
- * ```
- */
-export function coordinationRows(
-  n = 300,
-  animals: readonly string[] = PAIR_ANIMALS,
-  seed = 0,
-): CoordinationRow[] {
-  const rng = makeRng(`coordination/${seed}`), out: CoordinationRow[] = [];
-  for (let k = 0; k < n; k++) {
-    const pool = [...animals], pick = () => pool.splice(Math.floor(rng.next() * pool.length), 1)[0];
-    const [a, b, c, d] = [pick(), pick(), pick(), pick()];
-    out.push({ first: { a, b }, second: { a: c, b: d } });
-  }
-  return out;
-}
-
-/**
- * The slot (0: first listed, 1: second) of the one animal of `pair` that a text names, or
- * undefined when it names none or both.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { namedSlot } from "./coordination.ts";
- * assert.equal(namedSlot("A cat can run.", { a: "fox", b: "cat" }), 1);
- * assert.equal(namedSlot("A fox saw a cat.", { a: "fox", b: "cat" }), undefined);
- * ```
- */
-export function namedSlot(text: string, pair: PairRow): number | undefined {
-  const m = mentionedAnimals(text, pair);
-  return m.length === 1 ? (m[0] === pair.a ? 0 : 1) : undefined;
+export function firstWord(text: string): string {
+  return words(text)[0] ?? "";
 }
 
 /**
@@ -167,71 +102,62 @@ export function namedSlot(text: string, pair: PairRow): number | undefined {
  * ```ts
  * import assert from "node:assert/strict";
  * import { coordinationReward } from "./coordination.ts";
- * const row = { first: { a: "fox", b: "cat" }, second: { a: "dog", b: "bee" } };
- * // both name their first animal (every word a corpus word): valid 0.25 + agree 0.75
- * assert.equal(coordinationReward(["The fox ran.", "A dog can run."], row).total, 1);
- * // first slot and second slot: only valid
- * assert.equal(coordinationReward(["The fox ran.", "A bee can fly."], row).total, 0.25);
+ * const row = { topic: "a fox" };
+ * // both start with "the" (every word a corpus word): valid 0.25 + agree 0.75
+ * assert.equal(coordinationReward(["The fox ran.", "The fox can run fast."], row).total, 1);
+ * assert.equal(coordinationReward(["The fox ran.", "You can see a fox."], row).total, 0.25);
  * ```
  */
-export function coordinationReward(completions: string[], row: CoordinationRow): RewardBreakdown {
+export function coordinationReward(completions: string[], _row: TopicRow): RewardBreakdown {
   const [t1 = "", t2 = ""] = completions;
-  const q1 = fluency(t1), q2 = fluency(t2);
-  const s1 = namedSlot(t1, row.first), s2 = namedSlot(t2, row.second);
-  const valid = 0.25 * (q1 * Number(s1 !== undefined) + q2 * Number(s2 !== undefined)) / 2;
-  const agree = 0.75 * q1 * q2 * Number(s1 !== undefined && s1 === s2);
+  const q1 = fluency(t1), q2 = fluency(t2), w1 = firstWord(t1);
+  const valid = 0.25 * (q1 + q2) / 2;
+  const agree = 0.75 * q1 * q2 * Number(w1 !== "" && w1 === firstWord(t2));
   return { total: valid + agree, levels: { valid, agree } };
 }
 
 /**
- * What agent `i` controls alone: `fluency × [names exactly one animal of its own pair]`.
+ * What agent `i` controls alone: the fluency of its text.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { coordinationAgentReward } from "./coordination.ts";
- * const row = { first: { a: "fox", b: "cat" }, second: { a: "dog", b: "bee" } };
- * assert.equal(coordinationAgentReward(0, "The fox ran.", row), 1);
- * assert.equal(coordinationAgentReward(1, "The fox ran.", row), 0); // not agent 2's pair
+ * assert.equal(coordinationAgentReward(0, "The fox ran.", { topic: "a fox" }), 1);
+ * assert.equal(coordinationAgentReward(1, "zzq qqz", { topic: "a fox" }), 0);
  * ```
  */
-export function coordinationAgentReward(agent: number, text: string, row: CoordinationRow): number {
-  return fluency(text) *
-    Number(namedSlot(text, agent === 0 ? row.first : row.second) !== undefined);
-}
-
-/** The prompt about a pair, in its order: `Write a short sentence about a A and a B:`. */
-export function pairPrompt(pair: PairRow): string {
-  return `Write a short sentence about a ${pair.a} and a ${pair.b}:`;
+export function coordinationAgentReward(_agent: number, text: string, _row: TopicRow): number {
+  return fluency(text);
 }
 
 /**
- * The coordination environment over `rows` (default: 300 drawn rows); the registry splits
- * held-out rows off for evaluation.
+ * The coordination environment over `rows` (default: {@link topicRows}).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { coordinationEnv } from "./coordination.ts";
- * const env = coordinationEnv([{ first: { a: "fox", b: "cat" }, second: { a: "dog", b: "bee" } }]);
+ * const env = coordinationEnv([{ topic: "the lake" }]);
  * assert.deepEqual(env.formatters.map((f) => f(env.rows[0])), [
- *   "Write a short sentence about a fox and a cat:",
- *   "Write a short sentence about a dog and a bee:",
+ *   "Write a short sentence about the lake:",
+ *   "Write a longer sentence about the lake:",
  * ]);
  * ```
  */
-export function coordinationEnv(
-  rows: CoordinationRow[] = coordinationRows(),
-): Environment<CoordinationRow> {
+export function coordinationEnv(rows: TopicRow[] = topicRows()): Environment<TopicRow> {
   return {
     name: "coordination",
     numAgents: 2,
     rows,
-    formatters: [(r) => pairPrompt(r.first), (r) => pairPrompt(r.second)],
+    formatters: [
+      (r) => `Write a short sentence about ${r.topic}:`,
+      (r) => `Write a longer sentence about ${r.topic}:`,
+    ],
     reward: coordinationReward,
     agentReward: coordinationAgentReward,
     singlePrompt: (r, sep) =>
-      `Write a short sentence about a ${r.first.a} and a ${r.first.b}, then "${sep}", then a ` +
-      `short sentence about a ${r.second.a} and a ${r.second.b}:`,
+      `Write a short sentence about ${r.topic}, then "${sep}", then a longer sentence about ` +
+      `${r.topic} that starts with the same word:`,
   };
 }

@@ -142,18 +142,16 @@ export {
   coordinationAgentReward,
   coordinationEnv,
   coordinationReward,
-  coordinationRows,
-  mentionedAnimals,
-  namedSlot,
-  PAIR_ANIMALS,
-  pairPrompt,
-  pairRows,
+  firstWord,
+  STUDY_ANIMALS,
+  topicRows,
 } from "./coordination.ts";
-export type { CoordinationRow, PairRow } from "./coordination.ts";
+export type { TopicRow } from "./coordination.ts";
 export {
   complementarityAgentReward,
   complementarityEnv,
   complementarityReward,
+  OPENINGS,
 } from "./complementarity.ts";
 export { codingEnvOptions, ENV_NAMES, loadEnvironment } from "./registry.ts";
 export type { AnyEnv, EnvSpec } from "./registry.ts";

@@ -7,7 +7,7 @@ import type { Environment } from "./types.ts";
 import { toyEnv, toyRows } from "./toy.ts";
 import { tldrEnv } from "./tldr.ts";
 import { arxivEnv } from "./arxiv.ts";
-import { coordinationEnv, coordinationRows, pairRows } from "./coordination.ts";
+import { coordinationEnv, topicRows } from "./coordination.ts";
 import { complementarityEnv } from "./complementarity.ts";
 import { codingEnv, type CodingEnvOptions } from "./coding.ts";
 import { loadArxivRows, loadTldrRows } from "./writing_data.ts";
@@ -92,9 +92,9 @@ function build(spec: EnvSpec, rows: unknown[]): AnyEnv {
     case "coding":
       return codingEnv(rows as Awaited<ReturnType<typeof loadHumanEval>>, codingEnvOptions(spec));
     case "coordination":
-      return coordinationEnv(rows as ReturnType<typeof coordinationRows>);
+      return coordinationEnv(rows as ReturnType<typeof topicRows>);
     case "complementarity":
-      return complementarityEnv(rows as ReturnType<typeof pairRows>);
+      return complementarityEnv(rows as ReturnType<typeof topicRows>);
   }
   throw new UserError(`unknown environment '${name}' (one of ${ENV_NAMES.join(", ")})`);
 }
@@ -147,15 +147,16 @@ async function readRows(
   path: string | undefined,
   unsafe = false,
 ): Promise<unknown[]> {
-  if (path && name !== "toy") path = await resolveDataPath(name, path);
+  const builtIn = ["toy", "coordination", "complementarity"].includes(name);
+  if (path && !builtIn) path = await resolveDataPath(name, path);
   switch (name) {
     case "toy":
       if (path) throw new UserError("env 'toy' has built-in topics; remove env.dataPath");
       return toyRows();
     case "coordination":
     case "complementarity":
-      if (path) throw new UserError(`env '${name}' has built-in animal pairs; remove env.dataPath`);
-      return name === "coordination" ? coordinationRows() : pairRows();
+      if (path) throw new UserError(`env '${name}' has built-in topics; remove env.dataPath`);
+      return topicRows();
     case "tldr":
       return await loadTldrRows(path);
     case "arxiv":

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type DType, type Graph, input, type Tensor } from "../engine/graph.ts";
+import { type DType, type Graph, input } from "../engine/graph.ts";
 import { cast } from "../engine/ops.ts";
 import { UserError } from "../util/errors.ts";
 import type { Params } from "../engine/param_types.ts";
@@ -107,19 +107,7 @@ export function declareModelInputs(
   for (const [name, dims] of Object.entries(modelInputShapes(cfg))) {
     const reused = opts.reuse?.[name];
     if (reused) params[name] = reused;
-    else if (name in half) {
-      // The Cast is created where the weight is first used, so that its node sits next to its
-      // consumers: emitted up front, ORT runs every Cast first and holds all the widened
-      // float32 copies at once (measured in bench/RESULTS.md).
-      const stored = input(g, name, dims, "float16");
-      let wide: Tensor | undefined;
-      Object.defineProperty(params, name, {
-        enumerable: true,
-        configurable: true,
-        get: () => (wide ??= cast(stored, dtype)),
-      });
-      void params[name];
-    }
+    else if (name in half) params[name] = cast(input(g, name, dims, "float16"), dtype);
     else params[name] = input(g, name, dims, dtype);
   }
   return params;
