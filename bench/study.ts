@@ -12,7 +12,7 @@
  *
  * Run: `deno run -A bench/study.ts [--quick] [--out bench/study] [--tasks a,b] [--methods a,b]
  * [--seeds 0,1,2,3,4] [--report-only]`. `--quick` (CI): two steps per run, two seeds, tiny
- * groups, written to `--out` (default `bench/study-quick`, not the shipped results).
+ * groups, written to `--out` (default `runs/study-quick`, not the shipped results).
  *
  * @module
  */
@@ -159,7 +159,7 @@ if (import.meta.main) {
     },
   });
   const quick = values.quick;
-  const out = values.out ?? (quick ? "bench/study-quick" : "bench/study");
+  const out = values.out ?? (quick ? "runs/study-quick" : "bench/study");
   const names = values.tasks?.split(",") ??
     (quick ? QUICK_TASKS : STUDY_TASKS.map((t) => t.name));
   const tasks = STUDY_TASKS.filter((t) => names.includes(t.name)).map((t) =>

@@ -3,12 +3,14 @@
  * and cooperative levels as means with 95 % bootstrap intervals over seeds, the task metrics,
  * paired comparisons of MAGRPO with every other method (the same seeds), and the figures:
  * learning curves with interval bands per task (`curves-<task>.{json,html,png}`) and the gain
- * of each method over the untrained agents (`gain.{json,html,png}`). Writes `summary.md`.
+ * of each method over the untrained agents (`gain.{json,html,png}`): plotly JSON (bands filled;
+ * what notebook 05 shows), and a static HTML (SVG) and PNG where a band is its outline. Writes
+ * `summary.md`.
  *
  * @module
  */
 import { bootstrapMeanCI, type MeanCI, pairedComparison } from "../lib/metrics/bootstrap.ts";
-import { figure, type PlotlyFigure, type PlotlyTrace, saveFigureHtml } from "../lib/viz/plotly.ts";
+import { figure, figureHtml, type PlotlyFigure, type PlotlyTrace } from "../lib/viz/plotly.ts";
 import { figureToSvg } from "../lib/viz/svg.ts";
 import { svgToPng } from "../lib/log/png.ts";
 import type { StudyResults, StudyRun } from "./study.ts";
@@ -31,6 +33,8 @@ const METRICS = [
   "level_3_reward",
 ];
 
+/** Fewer paired seeds than this: no significance call (a 2-seed bootstrap is nearly a point). */
+const MIN_SEEDS = 4;
 const f3 = (x: number) => x.toFixed(3);
 const ci = (c: MeanCI) => `${f3(c.mean)} [${f3(c.lo)}, ${f3(c.hi)}]`;
 
@@ -126,10 +130,28 @@ export function gainFigure(results: StudyResults): PlotlyFigure {
   });
 }
 
+/** `#rrggbb` mixed with white (share `w` of white). */
+function lighten(hex: string, w: number): string {
+  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `#${c.map((v) => Math.round(v + (255 - v) * w).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The static (SVG/PNG) form: a band, which SVG cannot fill, is drawn as its light outline. */
+function staticFigure(fig: PlotlyFigure): PlotlyFigure {
+  const data = fig.data.map((t) => {
+    if (t.fill !== "toself") return t;
+    const color = (t.fillcolor as string).slice(0, 7);
+    return { ...t, fill: undefined, line: { color: lighten(color, 0.6), width: 1 } };
+  });
+  return { data, layout: fig.layout };
+}
+
+/** Writes `<prefix>.json` (plotly), `<prefix>.html` (static SVG, small) and `<prefix>.png`. */
 async function saveFigure(fig: PlotlyFigure, prefix: string): Promise<string> {
   await Deno.writeTextFile(`${prefix}.json`, JSON.stringify(fig) + "\n");
-  await saveFigureHtml(fig, `${prefix}.html`);
-  const png = await svgToPng(figureToSvg(fig, { width: 900, height: 480 }), `${prefix}.png`);
+  const still = staticFigure(fig);
+  await Deno.writeTextFile(`${prefix}.html`, figureHtml(still));
+  const png = await svgToPng(figureToSvg(still, { width: 900, height: 480 }), `${prefix}.png`);
   return png.ok ? "" : ` (no PNG: ${png.reason})`;
 }
 
@@ -153,12 +175,10 @@ export function studyTables(results: StudyResults): string {
       results.runs.some((r) => r.task === t && k in r.eval.metrics)
     );
     const pk = results.runs.some((r) => r.task === t && r.eval.passAtK);
-    lines.push(
-      `| method | seeds | held-out joint reward | cooperative levels | ${
-        metrics.map((k) => `${k} |`).join(" ")
-      }${pk ? " pass@k |" : ""} s/run |`,
-      `| --- | --- | --- | --- |${metrics.map(() => " --- |").join("")}${pk ? " --- |" : ""} --- |`,
-    );
+    const head = ["method", "seeds", "held-out joint reward", "cooperative levels", ...metrics];
+    if (pk) head.push("pass@k");
+    head.push("s/run");
+    lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => " --- |").join("")}`);
     for (const m of present) {
       const rs = runsOf(results, t, m);
       const cell = (v: (r: StudyRun) => number) => ci(bootstrapMeanCI(rs.map(v)));
@@ -187,7 +207,11 @@ export function studyTables(results: StudyResults): string {
       const c = pairedComparison(p.a, p.b);
       lines.push(
         `| ${m} | ${p.seeds.length} | ${ci(c)} | ${c.p.toFixed(3)} | ${
-          c.significant ? "yes" : "no (CI includes 0)"
+          p.seeds.length < MIN_SEEDS
+            ? `n/a (< ${MIN_SEEDS} seeds)`
+            : c.significant
+            ? "yes"
+            : "no (CI includes 0)"
         } |`,
       );
     }

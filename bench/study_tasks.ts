@@ -11,6 +11,8 @@ import { shortenTldrPost, tldrEnv, type TldrRow } from "../lib/envs/tldr.ts";
 import { writingPaperMetrics } from "../lib/envs/writing_reward.ts";
 import type { Environment } from "../lib/envs/types.ts";
 import { rougeL } from "../lib/metrics/rouge.ts";
+import { codebleu } from "../lib/metrics/codebleu.ts";
+import type { HumanEvalProblem } from "../lib/envs/datasets.ts";
 
 // deno-lint-ignore no-explicit-any
 export type AnyEnv = Environment<any>;
@@ -55,6 +57,28 @@ function withWritingMetrics(env: AnyEnv, reference?: (row: TldrRow) => string): 
         const m: Record<string, number> = { ...writingPaperMetrics(r.levels), total: r.total };
         if (reference) m.rougeL = rougeL(reference(row), texts[0] ?? "").fmeasure;
         out.push(m);
+      }
+      return out;
+    },
+  };
+}
+
+/** Adds CodeBLEU of the joint program (aux + main) against the problem's reference solution. */
+function withCodeBleu(env: AnyEnv): AnyEnv {
+  const base = env.evalMetrics!;
+  return {
+    ...env,
+    evalMetrics: async (row: HumanEvalProblem, turnTexts: string[][]) => {
+      const out = await base(row, turnTexts);
+      const ref = row.aux_solution && row.main_solution
+        ? `${row.aux_solution}\n${row.main_solution}`
+        : `${row.prompt}${row.canonical_solution ?? ""}`;
+      for (const [t, texts] of turnTexts.entries()) {
+        let score = 0;
+        try {
+          score = (await codebleu([texts.join("\n")], [ref])).codebleu;
+        } catch { /* unparsable text: 0 */ }
+        out[t] = { ...out[t], codebleu: Number.isFinite(score) ? score : 0 };
       }
       return out;
     },
@@ -138,7 +162,7 @@ export const STUDY_TASKS: StudyTask[] = [
     lr: 1e-3,
     evalRows: 6,
     evalSamples: 2,
-    open: () => loadEnvironment({ name: "coding" }),
+    open: async () => withCodeBleu(await loadEnvironment({ name: "coding" })),
   },
   {
     name: "arxiv",

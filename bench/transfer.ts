@@ -241,6 +241,14 @@ async function stepBytes(label: string, cfg: ModelConfig, mode: "full" | "lora" 
   resetTransferStats();
   await decodeStep(session, mcfg, feeds, cache, inp);
   const decode = transferStats();
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    cache.length = 64;
+    const t1 = performance.now();
+    await decodeStep(session, mcfg, feeds, cache, inp);
+    times.push(performance.now() - t1);
+  }
+  const decodeMs = Math.round(times.sort((a, b) => a - b)[2]);
   const baseBytes = Object.values(base).reduce((s, p) => s + p.data.byteLength, 0);
   const trainedBytes = mode === "full"
     ? 0
@@ -259,7 +267,7 @@ async function stepBytes(label: string, cfg: ModelConfig, mode: "full" | "lora" 
       rssBeforeMB: train.rssMB,
       peakGrowthMB: train.peakGrowthMB,
     },
-    decode: { inMB: MB(decode.inBytes), outMB: MB(decode.outBytes) },
+    decode: { inMB: MB(decode.inBytes), outMB: MB(decode.outBytes), ms: decodeMs },
   }));
 }
 

@@ -155,3 +155,13 @@ for (
     assert.ok(Math.abs(Number(whole.loss.data[0])) > 1e-3); // a loss that is not trivially 0
   });
 }
+
+Deno.test("a train graph with chunked logits carries the recompute marker (no CSE), an unchunked one does not", async () => {
+  const { buildTrainGraph } = await import("../lib/rl/train_step.ts");
+  const { RECOMPUTE_MARKER } = await import("../lib/engine/onnx.ts");
+  const marked = (logitChunkRows?: number) =>
+    new TextDecoder().decode(
+      buildTrainGraph({ cfg: CFG, batch: 2, seqLen: 6, loss: { logitChunkRows } }),
+    ).includes(RECOMPUTE_MARKER);
+  assert.deepEqual([marked(4), marked(undefined)], [true, false]);
+});

@@ -6,10 +6,11 @@
 // throws fails the step after bounded retries with an error naming the example; an unreachable
 // Redis is one clear error. Needs `redis-server` (tools/test.sh installs Debian's package).
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
+import { Redis } from "npm:ioredis@5.11.1";
 import { validateConfig } from "../lib/rl/config.ts";
 import { trainDistributed } from "../lib/dist/train.ts";
 import { poisonEnv } from "./dist_poison_env.ts";
+import { freePort, startRedisServer } from "../lib/dist/server.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MODEL = `${ROOT}data/default-model`;
@@ -22,40 +23,6 @@ function hasRedis(): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function startRedis() {
-  const dir = await Deno.makeTempDir({ prefix: "magrpo-redis-" }), port = freePort();
-  const args = ["--port", `${port}`, "--bind", "127.0.0.1", "--dir", dir, "--save", ""];
-  const child = new Deno.Command("redis-server", {
-    args: [...args, "--appendonly", "no"],
-    stdout: "null",
-    stderr: "null",
-  })
-    .spawn();
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await delay(25);
-    }
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
 }
 
 /** A `deno run -A` child whose output is collected; `ready(text)` waits for `text` in it. */
@@ -123,7 +90,7 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const tmp = await Deno.makeTempDir({ prefix: "magrpo-dist-" });
-    const redis = await startRedis();
+    const redis = await startRedisServer();
     const workers = ["rollout", "rollout", "reward", "reward"].map((role) =>
       spawnDeno([
         "tools/worker.ts",
@@ -170,6 +137,25 @@ Deno.test({
         await assertSameAgents(`${tmp}/kill`, local);
         const events = await client.xrange("bull:magrpo-rollout:events", "-", "+");
         assert.ok(events.some(([, f]) => f[1] === "stalled"), "the killed worker's job stalled");
+      });
+
+      await t.step("the learner SIGKILLed mid-run resumes from its checkpoint", async () => {
+        const cfg = await writeConfig(tmp, "resume", {
+          distributed: { redis: redis.url },
+          checkpoint: { every: 2, keep: 1 },
+        });
+        const learner = spawnDeno(["tools/train.ts", "--config", cfg, "--fresh"]);
+        const metrics = `${tmp}/resume/metrics.jsonl`;
+        for (const t0 = Date.now(); Date.now() - t0 < 60_000; await delay(20)) {
+          const lines = await Deno.readTextFile(metrics).catch(() => "");
+          if (lines.split("\n").filter(Boolean).length >= 3) break; // step 3 under way
+        }
+        learner.child.kill("SIGKILL");
+        await learner.done();
+        const r = await spawnDeno(["tools/train.ts", "--config", cfg]).done();
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /resuming .* from step 2/);
+        await assertSameAgents(`${tmp}/resume`, local);
       });
 
       await t.step("a reward that always throws fails the step, naming the example", async () => {

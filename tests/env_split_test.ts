@@ -12,6 +12,8 @@ Deno.test("every environment: eval rows and train rows are disjoint, and both ar
     tldr: [40, 10],
     arxiv: [24, 6],
     coding: [26, 6],
+    coordination: [48, 12], // 60 built-in topics
+    complementarity: [48, 12],
   };
   for (const name of ENV_NAMES) {
     const env = await loadEnvironment({ name });

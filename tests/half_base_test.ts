@@ -8,7 +8,7 @@ import { trainableShapes } from "../lib/model/inputs.ts";
 import { initLora, withLoraConfig } from "../lib/model/lora.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { buildTrainGraph, createTrainStep } from "../lib/rl/train_step.ts";
-import { KEEP_CASTS_MARKER } from "../lib/engine/onnx.ts";
+import { RECOMPUTE_MARKER } from "../lib/engine/onnx.ts";
 import { toFloat16 } from "../lib/model/half_base.ts";
 import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
 
@@ -76,6 +76,14 @@ Deno.test("float16 base from an F16 checkpoint: widening inside the graph equals
     underflow: 0,
     inexact: 0,
   });
+  // Saving a float16 base writes the stored F16 values back unchanged.
+  const copy = await Deno.makeTempDir({ prefix: "half_copy_" });
+  await savePolicy(half, copy);
+  const again = await loadPolicy(copy);
+  for (const [n, t] of Object.entries(wide.params)) {
+    assert.deepEqual(again.params[n].data, t.data, n);
+  }
+  await Deno.remove(copy, { recursive: true });
   const a = await computeLogits(wide, SEQS), b = await computeLogits(half, SEQS);
   // The same float32 values reach the same kernels: only float32 summation order may differ.
   const d = maxAbsDiff(a, b), scale = Math.max(...a.map(Math.abs));
@@ -142,7 +150,7 @@ Deno.test("float16 base: full fine-tuning is refused, a LoRA step trains over it
   const marked = (p: StoredPolicy) =>
     new TextDecoder().decode(
       buildTrainGraph({ cfg: withLoraConfig(p.cfg, lora), batch: b, seqLen: t }),
-    ).includes(KEEP_CASTS_MARKER);
+    ).includes(RECOMPUTE_MARKER);
   assert.deepEqual([marked(half), marked(wide)], [true, false]);
   const a = await run(wide), h = await run(half);
   assert.ok(Math.abs(a.metrics.loss - h.metrics.loss) <= 1e-6 * Math.abs(a.metrics.loss));

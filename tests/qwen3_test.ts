@@ -75,7 +75,10 @@ Deno.test("qwen3 config.json: explicit head_dim, no q/k/v bias, tied head, rope_
 
 Deno.test("qwen3 config.json: unsupported or ill-typed fields are errors naming the file and field", () => {
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ attention_bias: true }, /c\.json: field 'attention_bias': true is not supported \(expected false\)/],
+    [
+      { attention_bias: true },
+      /c\.json: field 'attention_bias': true is not supported \(expected false\)/,
+    ],
     [{ attention_bias: "no" }, /c\.json: field 'attention_bias' must be true or false, got "no"/],
     [
       { use_sliding_window: true, sliding_window: 4096 },
@@ -92,6 +95,7 @@ Deno.test("qwen3 config.json: unsupported or ill-typed fields are errors naming 
     ],
     [{ head_dim: 0 }, /c\.json: .*'head_dim'/],
     [{ head_dim: 12.5 }, /c\.json: .*'head_dim'/],
+    [{ head_dim: 7 }, /c\.json: field 'head_dim' is 7; rotary embeddings need an even head_dim/],
     [
       { hidden_act: "gelu" },
       /c\.json: field 'hidden_act' is "gelu", which qwen3 models here do not support/,

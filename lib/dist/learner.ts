@@ -13,13 +13,13 @@
  *
  * @module
  */
-import { type JobsOptions, Queue, QueueEvents } from "bullmq";
+import { type JobsOptions, Queue, QueueEvents } from "npm:bullmq@5.81.5";
 import type { TrainerConfig } from "../rl/config.ts";
 import type { SampleJob, StepJobs } from "../rl/jobs.ts";
 import type { Completion } from "../policy/sample.ts";
 import { trainableParams } from "../policy/policy.ts";
 import { checkPayload, decodeExact, encodeExact, type ParamStore } from "./codec.ts";
-import { connectRedis, names, publishWeights, type Redis } from "./redis.ts";
+import { connectRedis, names, publishWeights } from "./redis.ts";
 import { UserError } from "../util/errors.ts";
 export type { StepJobs };
 
@@ -110,17 +110,32 @@ export async function connectJobs(
     checkPayload(JSON.stringify(data), d.maxPayloadBytes, what);
     await slots[kind].acquire();
     try {
-      const job = await (kind === "rollout" ? rollout : reward).add(kind, data, options);
+      const queue = kind === "rollout" ? rollout : reward;
+      const job = await queue.add(kind, data, options);
+      const timer = setTimeout(() => warnIdle(kind, queue), 15_000);
       try {
         return decodeExact(await job.waitUntilFinished(events[kind]));
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        throw new Error(`${what} failed on the workers after ${d.attempts} tries: ${msg}`);
+        throw new UserError(`${what} failed on the workers (tries: up to ${d.attempts}): ${msg}`);
+      } finally {
+        clearTimeout(timer);
       }
     } finally {
       slots[kind].release();
     }
   };
+  // A job still waiting after 15 s on a queue no worker listens to: say so (once per queue).
+  const warned = new Set<string>();
+  const warnIdle = (kind: string, queue: Queue) =>
+    queue.getWorkersCount().then((count) => {
+      if (count > 0 || warned.has(kind)) return;
+      warned.add(kind);
+      console.warn(
+        `warning: no ${kind} worker is connected to ${where}; start one with ` +
+          `\`deno task worker --redis ${d.redis} --role ${kind} --queue ${d.queue}\``,
+      );
+    }).catch(() => {});
 
   // Each policy object is published once (by content), the last two versions per agent kept.
   const versions = new WeakMap<ParamStore, Promise<string>>();

@@ -10,3 +10,4 @@ export { connectJobs, type DistributedJobs, type RunDescription } from "./learne
 export { type Role, type RunningWorker, startWorker, type WorkerOptions } from "./worker.ts";
 export { connectRedis, names } from "./redis.ts";
 export { checkPayload, decodeExact, encodeExact, packParams, unpackParams } from "./codec.ts";
+export { freePort, type RedisServer, startRedisServer } from "./server.ts";

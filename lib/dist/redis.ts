@@ -9,7 +9,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { Redis } from "ioredis";
+import { Redis } from "npm:ioredis@5.11.1";
 import { UserError } from "../util/errors.ts";
 import { packParams, type ParamStore, paramsVersion, unpackParams } from "./codec.ts";
 export type { ParamStore, Redis };

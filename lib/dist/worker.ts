@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { UnrecoverableError, Worker } from "bullmq";
+import { UnrecoverableError, Worker } from "npm:bullmq@5.81.5";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { configureRuntime } from "../engine/runtime.ts";

@@ -108,6 +108,7 @@ function recastInBackward(g: Graph, from: number): void {
         i++;
         fresh.set(t.id, c);
         made.add(c.id);
+        g.recomputes = true;
       }
       n.inputs[k] = c;
     });

@@ -94,6 +94,14 @@ export interface Graph {
   readonly producers: Map<number, Node>;
   /** Next tensor id. */
   nextId: number;
+  /**
+   * Set when the backward pass recomputes forward values (re-widened float16 weights, chunked
+   * logits): such nodes repeat forward ones exactly, and onnxruntime's common-subexpression
+   * elimination would merge them back, keeping the forward values alive until the backward pass.
+   * `toOnnx` then marks the model ({@link ./onnx.ts} `RECOMPUTE_MARKER`) and `runtime.ts` turns
+   * that optimizer off for it.
+   */
+  recomputes?: boolean;
 }
 
 /**

@@ -22,7 +22,16 @@ export * as ops from "./ops.ts";
 export * as shapeOps from "./shape_ops.ts";
 export { constant, input, newGraph, scalar } from "./graph.ts";
 export type { Attr, ConstData, CustomVjp, Dim, DType, Graph, Node, Tensor } from "./graph.ts";
-export { geluTanh, layerNorm, linear, logProbsOf, rmsNorm, silu } from "./nn.ts";
+export {
+  chunkedLogProbs,
+  geluTanh,
+  layerNorm,
+  linear,
+  LOGIT_CHUNK_FLOATS,
+  logProbsOf,
+  rmsNorm,
+  silu,
+} from "./nn.ts";
 export { grad } from "./grad.ts";
 export { RULES } from "./rules.ts";
 export type { Rule } from "./rules.ts";
@@ -33,8 +42,10 @@ export {
   openSession,
   openSessionCount,
   releaseSessions,
+  resetTransferStats,
   runtimeSettings,
   SessionCache,
+  transferStats,
 } from "./runtime.ts";
 export type {
   ExecutionProvider,
@@ -43,6 +54,7 @@ export type {
   RuntimeSettings,
   Session,
   SessionOptions,
+  TransferStats,
 } from "./runtime.ts";
 export { buildFor, buildTarget } from "./target.ts";
 export {

@@ -168,6 +168,7 @@ export function chunkedLogProbs(
       wrt: [hc, head],
       rule: ([g]) => {
         // Recomputed here, so that no chunk's [rows, V] values wait for the backward pass.
+        hc.graph.recomputes = true;
         const lsm = logSoftmax(gemm(hc, head, { transB: true }));
         const d = scatterElementsAdd(mul(exp(lsm), neg(g!)), idx, g!, -1); // d logits
         return [gemm(d, head), gemm(d, hc, { transA: true })];

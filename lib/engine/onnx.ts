@@ -201,9 +201,9 @@ export function toOnnx(g: Graph, opts: EmitOptions): Uint8Array {
   writeString(opsetId, 1, "");
   writeInt(opsetId, 2, opset);
   writeMessage(model, 8, opsetId);
-  if (recastsHalfInputs(live.nodes)) {
+  if (g.recomputes) {
     const entry = message();
-    writeString(entry, 1, KEEP_CASTS_MARKER);
+    writeString(entry, 1, RECOMPUTE_MARKER);
     writeString(entry, 2, "1");
     writeMessage(model, 14, entry); // metadata_props
   }
@@ -211,24 +211,13 @@ export function toOnnx(g: Graph, opts: EmitOptions): Uint8Array {
 }
 
 /**
- * Metadata key written into models whose backward pass re-widens float16 inputs with Casts of
- * its own (see `grad.ts`): onnxruntime's common-subexpression elimination would merge them back
- * into the forward Casts (keeping every widened weight alive until the backward pass), so
- * `runtime.ts` turns that optimizer off for such models.
+ * Metadata key written into models of graphs whose backward pass recomputes forward values
+ * (`Graph.recomputes`: float16 weights re-widened by `grad.ts`, logits recomputed by
+ * `chunkedLogProbs`): onnxruntime's common-subexpression elimination would merge the recomputed
+ * nodes back into the forward ones (keeping those values alive until the backward pass; measured
+ * in bench/RESULTS.md), so `runtime.ts` turns that optimizer off for such models.
  */
-export const KEEP_CASTS_MARKER = "magrpo.keep_duplicate_casts";
-
-/** Whether some float16 graph input is read by more than one Cast node. */
-function recastsHalfInputs(nodes: Node[]): boolean {
-  const seen = new Set<number>();
-  for (const n of nodes) {
-    const x = n.inputs[0];
-    if (n.op !== "Cast" || x.dtype !== "float16" || !x.inputName) continue;
-    if (seen.has(x.id)) return true;
-    seen.add(x.id);
-  }
-  return false;
-}
+export const RECOMPUTE_MARKER = "magrpo.recomputes";
 
 function outputNode(t: Tensor, name: string, idx: number): Message {
   const m = message();

@@ -13,7 +13,7 @@
 import type * as Ort from "npm:onnxruntime-node@1.30.0";
 import { latestProfile } from "./profile.ts";
 import { UserError } from "../util/errors.ts";
-import { KEEP_CASTS_MARKER } from "./onnx.ts";
+import { RECOMPUTE_MARKER } from "./onnx.ts";
 
 /** An execution provider name. */
 export type ExecutionProvider = "cpu" | "webgpu" | "cuda";
@@ -258,7 +258,7 @@ export function runtimeKey(): string {
 }
 
 const SCATTER_ND = new TextEncoder().encode("ScatterND");
-const KEEP_CASTS = new TextEncoder().encode(KEEP_CASTS_MARKER);
+const RECOMPUTES = new TextEncoder().encode(RECOMPUTE_MARKER);
 
 /**
  * Whether the model holds a ScatterND node (the backward of Gather, i.e. of every embedding
@@ -305,9 +305,9 @@ async function create(
     // The Node binding takes flat "section.key" config entries with string values.
     extra: {
       ...(settings.deterministic ? { "session.use_deterministic_compute": "1" } : {}),
-      // A train step over a float16 base re-widens its weights in the backward pass; merging
-      // those Casts back would keep a float32 copy of the base alive (see onnx.ts).
-      ...(containsBytes(model, KEEP_CASTS)
+      // A backward pass that recomputes forward values (re-widened float16 weights, chunked
+      // logits) must not have them merged back into the forward ones (see onnx.ts).
+      ...(containsBytes(model, RECOMPUTES)
         ? { "optimization.disable_specified_optimizers": "CommonSubexpressionElimination" }
         : {}),
     },

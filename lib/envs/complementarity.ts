@@ -18,7 +18,8 @@
  *
  * @module
  */
-import type { Environment, RewardBreakdown } from "./types.ts";
+import type { AgentHistory, Environment, RewardBreakdown } from "./types.ts";
+export type { AgentHistory, Environment, RewardBreakdown };
 import { fluency } from "./toy.ts";
 import { firstWord, type TopicRow, topicRows } from "./coordination.ts";
 export type { TopicRow };

@@ -25,7 +25,8 @@
  *
  * @module
  */
-import type { Environment, RewardBreakdown } from "./types.ts";
+import type { AgentHistory, Environment, RewardBreakdown } from "./types.ts";
+export type { AgentHistory, Environment, RewardBreakdown };
 import { fluency, TOY_TOPICS, words } from "./toy.ts";
 
 /** One example of the opening-word tasks: a topic phrase. */

@@ -137,6 +137,16 @@ function checkSlidingWindow(j: JsonObject, maxPositions: number, file: string): 
   }
 }
 
+/** RoPE rotates pairs of dimensions: `head_dim` must be even. */
+function evenHeadDim(d: number, file: string): number {
+  if (d % 2 !== 0) {
+    throw new UserError(
+      `${file}: field 'head_dim' is ${d}; rotary embeddings need an even head_dim`,
+    );
+  }
+  return d;
+}
+
 function parseLlamaLike(
   j: JsonObject,
   arch: "llama" | "qwen2" | "qwen3",
@@ -165,7 +175,7 @@ function parseLlamaLike(
     layers: intField(j, "num_hidden_layers", file),
     heads,
     kvHeads,
-    headDim: intField(j, "head_dim", file, defaultHeadDim),
+    headDim: evenHeadDim(intField(j, "head_dim", file, defaultHeadDim), file),
     intermediate: intField(j, "intermediate_size", file),
     maxPositions,
     ropeTheta: numberField(

@@ -39,7 +39,7 @@ export function addHalfStats(a: HalfStats, b: HalfStats): HalfStats {
   return a;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16; // 64K values: small temporaries that the allocator reuses
 
 /**
  * A tensor's values as float16 bit patterns, with what the rounding did. `F16` data read with

@@ -58,6 +58,7 @@ export {
 } from "./safetensors.ts";
 export type {
   HeaderEntry,
+  LoadSafetensorsOptions,
   NamedTensor,
   SafetensorsContents,
   SafetensorsDtype,
@@ -82,6 +83,8 @@ export type { RopeScaling } from "./rope.ts";
 export { parseGenerationConfig } from "./generation_config.ts";
 export type { GenerationConfig } from "./generation_config.ts";
 export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./float_bits.ts";
+export { addHalfStats, halfBitsToF32, noHalfLoss, toFloat16, widenFloat16 } from "./half_base.ts";
+export type { HalfStats } from "./half_base.ts";
 export {
   DEFAULT_MAX_SHARD_BYTES,
   loadHfWeights,

@@ -126,6 +126,7 @@ export async function loadPolicy(
       continue;
     }
     const { data, stats } = toFloat16(t);
+    t.data = data; // drops the stored BF16/F32 array now, not after the loop (peak memory)
     if (stats.overflow) {
       throw new UserError(
         `${typeof where.file === "string" ? where.file : where.file(name)}: tensor '${name}' has ` +

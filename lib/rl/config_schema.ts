@@ -135,16 +135,16 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
     completionsEvery: int(10, "Log the sampled completions of a step's first prompt, with their rewards, to `completions.jsonl` at step 1 and every this many steps (0: off).", { min: 0 }),
     tensorboard: leaf("boolean", true, "Write the step and eval scalars as TensorBoard event files (`events.out.tfevents.*`) beside `metrics.jsonl`."),
   }),
-  checkpoint: obj("Checkpoints.", {
-    every: int(50, "Save every this many steps (0: off).", { min: 0 }),
-    keep: int(2, "Keep the newest this many checkpoints.", { min: 1 }),
-  }),
   distributed: obj("Rollout and reward jobs on workers (`deno task worker`) through Redis + BullMQ; results are bit-identical to a local run.", {
     redis: leaf("string", undefined, "Redis URL, e.g. `redis://10.0.0.5:6379` (omit: every job runs in the trainer).", { optional: true }),
     queue: leaf("string", "magrpo", "Queue name prefix shared by the trainer and its workers."),
     attempts: int(3, "Tries of a failing job (a reward that throws) before the step fails, naming the example.", { min: 1 }),
     maxPending: int(256, "Jobs in flight per queue at most (the queues stay bounded).", { min: 1 }),
     maxPayloadBytes: int(8388608, "Largest job payload or result in bytes.", { min: 1024 }),
+  }),
+  checkpoint: obj("Checkpoints.", {
+    every: int(50, "Save every this many steps (0: off).", { min: 0 }),
+    keep: int(2, "Keep the newest this many checkpoints.", { min: 1 }),
   }),
 });
 

@@ -171,18 +171,19 @@ export interface TrainerConfig {
     /** Write TensorBoard event files beside `metrics.jsonl` (default true). */
     tensorboard: boolean;
   };
-  /** Checkpoints. */
-  checkpoint: {
-    /** Save every this many steps, 0 = off (default 50). */ every: number;
-    /** Keep the newest this many checkpoints (default 2). */ keep: number;
-  };
   /** Rollout and reward jobs on workers through Redis + BullMQ (`lib/dist`); no `redis`: local. */
   distributed: {
     /** Redis URL, e.g. `redis://10.0.0.5:6379` (omit: every job runs in the trainer). */
     redis?: string;
-    /** Queue name prefix shared by the trainer and its workers (default "magrpo"). */ queue: string;
+    /** Queue name prefix shared by the trainer and its workers (default "magrpo"). */
+    queue: string;
     /** Tries of a failing job before the step fails (default 3). */ attempts: number;
     /** Jobs in flight per queue at most (default 256). */ maxPending: number;
     /** Largest job payload or result in bytes (default 8 MiB). */ maxPayloadBytes: number;
+  };
+  /** Checkpoints. */
+  checkpoint: {
+    /** Save every this many steps, 0 = off (default 50). */ every: number;
+    /** Keep the newest this many checkpoints (default 2). */ keep: number;
   };
 }

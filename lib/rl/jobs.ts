@@ -110,10 +110,12 @@ export const LOCAL_JOBS: StepJobs = Object.freeze({
  * ```ts
  * import assert from "node:assert/strict";
  * import { jobsEnv, LOCAL_JOBS } from "./jobs.ts";
- * const env = { name: "t", numAgents: 1, rows: [{ id: 1 }], formatters: [() => ""], reward: () => 1 };
+ * const reward = () => ({ total: 1, levels: {} });
+ * const env = { name: "t", numAgents: 1, rows: [{ id: 1 }], formatters: [() => ""], reward };
  * assert.equal(jobsEnv(env, LOCAL_JOBS), env);
- * const remote = jobsEnv(env, { ...LOCAL_JOBS, reward: (t, row) => Promise.resolve(row + 5) });
- * assert.equal(await remote.reward(["x"], env.rows[0]), 5);
+ * const scored = (_: string[], row: number) => Promise.resolve({ total: row + 5, levels: {} });
+ * const remote = jobsEnv(env, { ...LOCAL_JOBS, reward: scored });
+ * assert.equal((await remote.reward(["x"], env.rows[0])).total, 5); // row 0, scored remotely
  * ```
  */
 export function jobsEnv<E>(env: Environment<E>, jobs: StepJobs): Environment<E> {

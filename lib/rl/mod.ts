@@ -129,6 +129,8 @@ export { magrpoStep } from "./step.ts";
 export type { StepResult } from "./step.ts";
 export { collectSettings, createStepContext } from "./step_context.ts";
 export type { StepContext, StepSources } from "./step_context.ts";
+export { jobsEnv, LOCAL_JOBS, nodeStream, runSampleJob, sampleStream } from "./jobs.ts";
+export type { JobSampling, SampleJob, StepJobs } from "./jobs.ts";
 export { initRunState, runFromCheckpoint, runToCheckpoint } from "./run_state.ts";
 export type { RunState } from "./run_state.ts";
 export { ALGORITHMS } from "./algorithms.ts";

@@ -43,6 +43,10 @@ export interface StepResult {
  *    train-graph call (policy loss, gradients, AdamW) at the scheduled learning rate; then the
  *    algorithm's own state (the critic) is fitted.
  *
+ * Rollout and reward jobs run where `ctx.jobs` says (default: here, `LOCAL_JOBS`; `lib/dist`: on
+ * workers); each agent at each tree node draws from its own stream keyed by (seed, step, prompt
+ * index, agent, node), so the step's result does not depend on where or in what order jobs run.
+ *
  * A non-finite loss, gradient or parameter throws `NonFiniteStepError` (nothing is applied).
  *
  * @example
@@ -65,6 +69,7 @@ export async function magrpoStep(run: RunState, ctx: StepContext): Promise<StepR
   const { env, clock } = timeRewards(jobsEnv(ctx.env, jobs)); // reward calls timed
   const step = run.step + 1, start = performance.now();
   const dataRng = makeRng(`data/${cfg.seed}`, run.rng.data);
+  // kept in the state (checkpoints); steps draw from keyed streams (`settings(p).stream`)
   const sampleRng = makeRng(`sample/${cfg.seed}`, run.rng.sample);
   let { order, cursor } = run.data;
   const policies = run.agents.map((s, i) => withTrainable(ctx.bases[i], s.params));
@@ -74,7 +79,11 @@ export async function magrpoStep(run: RunState, ctx: StepContext): Promise<StepR
     examples.push(env.rows[order[cursor++]]);
   }
   // each prompt's agents draw from streams keyed by (seed, step, prompt, agent, node)
-  const settings = (p: number) => ({ ...ctx.settings, stream: sampleStream(cfg.seed, step, p), jobs });
+  const settings = (p: number) => ({
+    ...ctx.settings,
+    stream: sampleStream(cfg.seed, step, p),
+    jobs,
+  });
   // 1. collect: G completions per agent, joint rewards (shaped), further turns
   const rollout = (example: unknown, p: number) =>
     algorithm.rollout(env, example, policies, settings(p), sampleRng)
