@@ -16,7 +16,7 @@
  * `deno run -A bench/scale.ts --model /tmp/shapes/qwen2.5-0.5b`
  * (`--shape NAME` instead of `--model` makes the folder under `$TMPDIR/magrpo-shapes/` first,
  * in a subprocess; options `--base-dtype float16|bfloat16|float32`, `--r 16`, `--group 4`,
- * `--tokens 64`, `--steps 1`, `--finetune lora|full`, `--threads N`).
+ * `--tokens 64`, `--steps 1`, `--finetune lora|full`, `--threads N`, `--micro-batch-rows N`).
  *
  * @module
  */
@@ -58,6 +58,7 @@ const { values } = parseArgs({
     tokens: { type: "string", default: "64" },
     steps: { type: "string", default: "1" },
     threads: { type: "string" },
+    "micro-batch-rows": { type: "string" },
   },
 });
 
@@ -114,6 +115,7 @@ const cfg = validateConfig(
     finetune: values.finetune,
     lora: { r: Number(values.r), alpha: 2 * Number(values.r) },
     sampling: { maxNewTokens: maxNew },
+    microBatchRows: Number(values["micro-batch-rows"] ?? 0),
     model: dir,
   },
   "bench/scale.ts",
@@ -167,8 +169,8 @@ for (let s = 0; s < cfg.steps; s++) {
   );
 }
 const end = procMemory();
-const half = values["base-dtype"] === "float16" || values["base-dtype"] === "bfloat16";
-const target = half ? 24 * GB : 1.5 * fp32Bytes + 1 * GB;
+// The 0.5B target holds whatever the base's dtype; the larger shapes must fit in 24 GB.
+const target = params < 1e9 ? 1.5 * fp32Bytes + 1 * GB : 24 * GB;
 const trainable = run.agents.map((a) =>
   storeBytes(a.params as Record<string, { data: ArrayBufferView }>)
 );
@@ -180,6 +182,8 @@ const result = {
   baseHeldGB: +(heldBytes / GB).toFixed(2),
   baseDtype: values["base-dtype"] ?? "float32",
   finetune: cfg.finetune,
+  microBatchRows: cfg.microBatchRows,
+  loadAverage: Deno.loadavg().map((x) => +x.toFixed(1)),
   r: cfg.finetune === "lora" ? cfg.lora.r : null,
   trainableMBPerAgent: trainable.map((b) => +(b / 1e6).toFixed(1)),
   startRssGB: +(mem0.rss / GB).toFixed(2),

@@ -120,6 +120,12 @@ Deno.test("bf16 checkpoint → float16 base: exactly the values float16 cannot h
   const bf = new Uint16Array([0x4780, 0x3089, 0x3681, 0x3f80]); // 65536, ~1e-9, 2⁻¹⁸+2⁻²⁵, 1
   const { stats } = toFloat16({ dtype: "BF16", shape: [4], data: bf });
   assert.deepEqual(stats, { values: 4, overflow: 1, underflow: 1, inexact: 1 });
+  // In place (what the loader does): the same bits, written over the BF16 array itself.
+  const copy = toFloat16({ dtype: "BF16", shape: [4], data: bf }).data;
+  const own = toFloat16({ dtype: "BF16", shape: [4], data: bf }, { inPlace: true }).data;
+  assert.ok(own === bf);
+  assert.deepEqual([...own], [...copy]);
+  assert.deepEqual([...copy], [0x7c00, 0, 0x0040, 0x3c00]); // +inf, 0, 2⁻¹⁸ (subnormal 64·2⁻²⁴), 1
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -15,8 +15,8 @@ import {
   openSessionCount,
   runtimeSettings,
   type Session,
-  SessionCache,
 } from "../lib/engine/runtime.ts";
+import { SessionCache } from "../lib/engine/session_cache.ts";
 import { input, newGraph } from "../lib/engine/graph.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
 import { add } from "../lib/engine/ops.ts";

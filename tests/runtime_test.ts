@@ -4,12 +4,8 @@ import assert from "node:assert/strict";
 import { input, newGraph } from "../lib/engine/graph.ts";
 import { mul } from "../lib/engine/ops.ts";
 import { toOnnx } from "../lib/engine/onnx.ts";
-import {
-  type ExecutionProvider,
-  openSession,
-  openSessionCount,
-  releaseSessions,
-} from "../lib/engine/runtime.ts";
+import { type ExecutionProvider, openSession, openSessionCount } from "../lib/engine/runtime.ts";
+import { releaseSessions } from "../lib/engine/session_cache.ts";
 import { decodeSession } from "../lib/policy/decode.ts";
 import { loadPolicy } from "../lib/policy/load.ts";
 import { UserError } from "../lib/util/errors.ts";

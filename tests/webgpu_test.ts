@@ -13,7 +13,8 @@
 // by lr·g/(|g|+ε) ≈ ±lr, so new weights may differ by up to 2·lr where a g ≈ 0 changes sign; they
 // are compared to lr·1e-2 where |g| is above 1e-3 of the largest |g| (measured: 9.5e-7, one ulp).
 import assert from "node:assert/strict";
-import { configureRuntime, openSession, releaseSessions } from "../lib/engine/runtime.ts";
+import { configureRuntime, openSession } from "../lib/engine/runtime.ts";
+import { releaseSessions } from "../lib/engine/session_cache.ts";
 import { hotOnCpu, providerCounts, readProfile } from "../lib/engine/profile.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { computeLogits } from "../lib/policy/logits.ts";

@@ -8,6 +8,6 @@
 export { trainDistributed } from "./train.ts";
 export { connectJobs, type DistributedJobs, type RunDescription } from "./learner.ts";
 export { type Role, type RunningWorker, startWorker, type WorkerOptions } from "./worker.ts";
-export { connectRedis, names } from "./redis.ts";
+export { connectRedis, type Names, names, type RedisClient } from "./redis.ts";
 export { checkPayload, decodeExact, encodeExact, packParams, unpackParams } from "./codec.ts";
 export { freePort, type RedisServer, startRedisServer } from "./server.ts";

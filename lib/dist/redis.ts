@@ -10,9 +10,16 @@
  */
 import { Buffer } from "node:buffer";
 import { Redis } from "npm:ioredis@5.11.1";
+import type * as ioredis from "npm:ioredis@5.11.1";
 import { UserError } from "../util/errors.ts";
 import { packParams, type ParamStore, paramsVersion, unpackParams } from "./codec.ts";
 export type { ParamStore, Redis };
+
+/**
+ * A connected client of the Redis server (an `ioredis` client; its methods are documented in
+ * `npm:ioredis`), as {@link connectRedis} returns it.
+ */
+export type RedisClient = ioredis.Redis;
 
 /** Queue and key names of one queue prefix. */
 export interface Names {
@@ -71,7 +78,11 @@ function checkUrl(url: string, where: string): void {
  * await assert.rejects(connectRedis("redis://127.0.0.1:1", "--redis"), /cannot reach Redis/);
  * ```
  */
-export async function connectRedis(url: string, where: string, timeoutMs = 5000): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  where: string,
+  timeoutMs = 5000,
+): Promise<RedisClient> {
   checkUrl(url, where);
   const probe = new Redis(url, {
     lazyConnect: true,

@@ -41,12 +41,11 @@ export {
   configureRuntime,
   openSession,
   openSessionCount,
-  releaseSessions,
   resetTransferStats,
   runtimeSettings,
-  SessionCache,
   transferStats,
 } from "./runtime.ts";
+export { releaseSessions, SessionCache } from "./session_cache.ts";
 export type {
   ExecutionProvider,
   HostData,

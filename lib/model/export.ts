@@ -4,7 +4,9 @@
  * `position_ids`, `past_key_values.{i}.key|value` (`[batch_size, kv_heads,
  * past_sequence_length, head_dim]`) and outputs `logits`, `present.{i}.key|value` — next to
  * `config.json` and the tokenizer files. Weights are embedded as float32 initializers (models
- * up to ~2 GB, the protobuf limit).
+ * up to ~2 GB, the protobuf limit): a float16-stored base (`cfg.baseDtype`) is widened exactly,
+ * and a LoRA adapter (`cfg.lora`) is merged into the weights it targets (`W + scale·B·A`), since
+ * transformers.js runs plain models only.
  *
  * @module
  */
@@ -23,6 +25,8 @@ import { unsqueeze } from "../engine/shape_ops.ts";
 import { toOnnx } from "../engine/onnx.ts";
 import { type Params, type TransformerConfig, transformerForward } from "./transformer.ts";
 import { paramShapes, type ParamStore } from "./params.ts";
+import { mergeLoraWeights, withoutLoraConfig } from "./lora.ts";
+import { widenFloat16 } from "./half_base.ts";
 import { UserError } from "../util/errors.ts";
 
 function node(
@@ -75,11 +79,46 @@ function maskToBias(g: Graph, mask: Tensor, ids: Tensor, total: Dim): Tensor {
   return unsqueeze(where(allowed, zeroF, -1e9), [1]);
 }
 
-/** Builds the transformers.js-layout ONNX model with the given weights embedded. */
+/**
+ * The plain float32 model to embed: `cfg` without `lora` and `baseDtype`, and `weights` with a
+ * float16 base widened (exactly) and the adapter, when `cfg.lora` is set, merged in.
+ */
+function plainWeights(
+  cfg: TransformerConfig,
+  weights: ParamStore,
+  adapter: ParamStore | undefined,
+): { cfg: TransformerConfig; weights: ParamStore } {
+  if (cfg.lora && !adapter) {
+    throw new UserError(
+      "export: the config has a LoRA adapter (cfg.lora) but no adapter tensors were given: pass " +
+        "them (policy.adapter.params) as `adapter`, or export mergeAdapter(policy)'s cfg and params",
+    );
+  }
+  if (adapter && !cfg.lora) {
+    throw new UserError(
+      "export: adapter tensors were given but the config has no 'lora' field: pass the LoRA " +
+        "policy's cfg (withAdapter sets cfg.lora)",
+    );
+  }
+  const { baseDtype: _, ...plain } = withoutLoraConfig(cfg);
+  const wide: ParamStore = {};
+  for (const [name, t] of Object.entries(weights)) {
+    wide[name] = t.data instanceof Uint16Array ? { data: widenFloat16(t.data), dims: t.dims } : t;
+  }
+  return { cfg: plain, weights: adapter ? mergeLoraWeights(cfg, wide, adapter) : wide };
+}
+
+/**
+ * Builds the transformers.js-layout ONNX model with the given weights embedded. A LoRA config
+ * (`cfg.lora`) needs its adapter tensors in `adapter`: they are merged into the weights; a
+ * float16 base (`Uint16Array` bits) is widened to float32.
+ */
 export function buildExportGraph(
   cfg: TransformerConfig,
   weights: ParamStore,
+  adapter?: ParamStore,
 ): Uint8Array {
+  ({ cfg, weights } = plainWeights(cfg, weights, adapter));
   const g = newGraph("model");
   const params: Params = {};
   for (const [name, dims] of Object.entries(paramShapes(cfg))) {
@@ -113,18 +152,32 @@ export function buildExportGraph(
 }
 
 /**
- * Writes `dir/onnx/model.onnx` for a policy's config and weights. Config and tokenizer files
- * are written by `savePolicy` (a full export = `savePolicy` + this).
+ * Writes `dir/onnx/model.onnx` for a policy's config and weights (for a LoRA policy, also its
+ * adapter tensors, which are merged: `writeOnnxExport(dir, p.cfg, p.params, p.adapter?.params)`).
+ * Config and tokenizer files are written by `savePolicy` (a full export = `savePolicy` + this;
+ * for a LoRA policy, `savePolicy(mergeAdapter(policy), dir)`).
+ *
+ * @example
+ * ```ts ignore
+ * import { writeOnnxExport } from "./export.ts";
+ * import type { TransformerConfig } from "./transformer.ts";
+ * import type { ParamStore } from "./params.ts";
+ * // a policy, e.g. loaded with loadPolicy(dir, { adapter, baseDtype: "float16" })
+ * declare const agent: { cfg: TransformerConfig; params: ParamStore; adapter?: { params: ParamStore } };
+ * await writeOnnxExport("out/agent0", agent.cfg, agent.params, agent.adapter?.params);
+ * ```
  */
 export async function writeOnnxExport(
   dir: string,
   cfg: TransformerConfig,
   weights: ParamStore,
+  adapter?: ParamStore,
 ): Promise<string> {
+  const bytes = buildExportGraph(cfg, weights, adapter); // refuses before touching `dir`
   const path = `${dir.replace(/\/+$/, "")}/onnx/model.onnx`;
   await Deno.mkdir(`${dir}/onnx`, { recursive: true });
   const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeFile(tmp, buildExportGraph(cfg, weights));
+  await Deno.writeFile(tmp, bytes);
   await Deno.rename(tmp, path);
   return path;
 }

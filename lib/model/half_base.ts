@@ -44,7 +44,10 @@ const CHUNK = 1 << 16; // 64K values: small temporaries that the allocator reuse
 /**
  * A tensor's values as float16 bit patterns, with what the rounding did. `F16` data read with
  * `keepHalf` is returned as is; `BF16` bit patterns, and fp32 values of any dtype, are rounded to
- * nearest even (1M values at a time, so the temporary fp32 copy stays small).
+ * nearest even (64K values at a time, so the temporary fp32 copy stays small). With `inPlace`,
+ * `BF16` bit patterns are overwritten by the float16 ones in their own array (returned): no
+ * second copy of the tensor is allocated, so converting a whole bf16 checkpoint leaves no
+ * garbage the size of the checkpoint behind (the loader uses it).
  *
  * @example
  * ```ts
@@ -56,7 +59,10 @@ const CHUNK = 1 << 16; // 64K values: small temporaries that the allocator reuse
  * assert.deepEqual(stats, { values: 4, overflow: 1, underflow: 1, inexact: 1 }); // 0.1 rounds
  * ```
  */
-export function toFloat16(t: NamedTensor): { data: Uint16Array; stats: HalfStats } {
+export function toFloat16(
+  t: NamedTensor,
+  opts: { inPlace?: boolean } = {},
+): { data: Uint16Array; stats: HalfStats } {
   const src = t.data;
   if (src instanceof Uint16Array && t.dtype === "F16") {
     return { data: src, stats: noHalfLoss(src.length) };
@@ -66,7 +72,8 @@ export function toFloat16(t: NamedTensor): { data: Uint16Array; stats: HalfStats
       `toFloat16: expected floating data (F32/F16/BF16), got ${t.dtype} ${src.constructor.name}`,
     );
   }
-  const out = new Uint16Array(src.length), stats = noHalfLoss(src.length);
+  const out = opts.inPlace && src instanceof Uint16Array ? src : new Uint16Array(src.length);
+  const stats = noHalfLoss(src.length);
   for (let a = 0; a < src.length; a += CHUNK) {
     const b = Math.min(src.length, a + CHUNK);
     const x = src instanceof Float32Array ? src.subarray(a, b) : bf16ToF32(src.subarray(a, b));

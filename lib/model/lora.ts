@@ -310,6 +310,12 @@ export function mergeLoraWeights(
       if (!w || !a || !b) {
         throw new UserError(`mergeLoraWeights: '${m}' needs its weight, lora_A and lora_B`);
       }
+      if (w.data instanceof Uint16Array) {
+        throw new UserError(
+          `mergeLoraWeights: '${m}.weight' holds float16 bits (a float16 base): widen the base ` +
+            "first (widenFloat16), or use mergeAdapter, which does",
+        );
+      }
       const [rows, cols] = w.dims;
       const data = w.data instanceof Float64Array
         ? new Float64Array(rows * cols)

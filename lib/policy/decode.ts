@@ -16,8 +16,8 @@ import {
   openSession,
   runtimeKey,
   type Session,
-  SessionCache,
 } from "../engine/runtime.ts";
+import { SessionCache } from "../engine/session_cache.ts";
 import { type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import type { ParamStore } from "../model/params.ts";
 import { declareModelInputs } from "../model/inputs.ts";

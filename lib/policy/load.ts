@@ -125,7 +125,7 @@ export async function loadPolicy(
       params[name] = { data: t.data as Float32Array, dims };
       continue;
     }
-    const { data, stats } = toFloat16(t);
+    const { data, stats } = toFloat16(t, { inPlace: true }); // BF16: no second copy
     t.data = data; // drops the stored BF16/F32 array now, not after the loop (peak memory)
     if (stats.overflow) {
       throw new UserError(

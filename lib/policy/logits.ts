@@ -6,7 +6,8 @@
  */
 import { input, newGraph } from "../engine/graph.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { openSession, runtimeKey, type Session, SessionCache } from "../engine/runtime.ts";
+import { openSession, runtimeKey, type Session } from "../engine/runtime.ts";
+import { SessionCache } from "../engine/session_cache.ts";
 import { type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { declareModelInputs } from "../model/inputs.ts";
 import { modelFeeds } from "./feeds.ts";

@@ -12,8 +12,8 @@ import {
   openSession,
   runtimeKey,
   type Session,
-  SessionCache,
 } from "../engine/runtime.ts";
+import { SessionCache } from "../engine/session_cache.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
 import { declareModelInputs } from "../model/inputs.ts";
 import { modelFeeds } from "./feeds.ts";

@@ -156,7 +156,9 @@ export const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmSpec>> = Object.fre
     setup(first, seed) {
       const model = createCritic(first.cfg, first.tokenizer);
       return {
-        init: () => [initTrainState(initCriticParams(first.cfg, first.params, seed))],
+        init: () => [
+          initTrainState(initCriticParams(first.cfg, first.params, seed, first.adapter?.params)),
+        ],
         rollout: (env, ex, ps, s, rng) => rolloutShaped(env, ex, ps, aligned(s), rng),
         advantages: (tree, _env, _ex, s, own) =>
           criticAdvantages(tree, aligned(s), { model, params: own[0].params }),

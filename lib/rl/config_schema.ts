@@ -87,6 +87,7 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
   aggregation: oneOf([...AGGREGATIONS], "sequence_sum", "Token aggregation of the policy loss (see aggregation.ts)."),
   clipEps: num(0, "PPO clip range ε (0: plain policy gradient, no ratio).", { min: 0 }),
   innerIterations: int(1, "Policy updates per batch of rollouts.", { min: 1, max: 100 }),
+  microBatchRows: int(0, "Rows per micro-batch of a policy update (0: the whole batch in one call). The loss and backward pass then run on this many rows at a time and their gradients are summed before one AdamW step: the same update up to rounding, with one micro-batch's activations in memory (rows are padded to a multiple of 4: use 1, 2 or 4).", { min: 0 }),
   klBeta: num(0, "Weight β of the k3 KL penalty to the initial policy (0: off).", { min: 0 }),
   sampling: obj("Rollout sampling.", {
     maxNewTokens: int(32, "Longest completion in tokens (prompt + this must fit the model's positions).", { min: 1, max: 131072 }),

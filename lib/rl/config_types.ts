@@ -108,6 +108,8 @@ export interface TrainerConfig {
   /** Token aggregation of the policy loss (default "sequence_sum"). */ aggregation: Aggregation;
   /** PPO clip range ε (default 0: no ratio, no clipping). */ clipEps: number;
   /** Policy updates per batch of rollouts (default 1). */ innerIterations: number;
+  /** Rows per micro-batch of a policy update (default 0: the whole batch in one call). */
+  microBatchRows: number;
   /** Weight β of the KL penalty to the initial policy (default 0: off). */ klBeta: number;
   /** Rollout sampling. */
   sampling: {

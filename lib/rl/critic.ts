@@ -6,6 +6,10 @@
  * `r + γ·V(next) − V(current)` ({@link criticAdvantages}, {@link collectCritic}; the trainer fits
  * the critic on each node's mean return).
  *
+ * The critic trains every one of its weights, so it is a plain float32 model even when the
+ * agents are LoRA adapters over a float16-stored base: it starts from the agent's weights
+ * widened to float32 with the adapter merged in (its own full copy, plus AdamW's two moments).
+ *
  * @module
  */
 import { input, newGraph, type Tensor } from "../engine/graph.ts";
@@ -13,7 +17,8 @@ import { add, mul, reduceSum, sub } from "../engine/ops.ts";
 import { reshape, unsqueeze } from "../engine/shape_ops.ts";
 import { linear } from "../engine/nn.ts";
 import { toOnnx } from "../engine/onnx.ts";
-import { openSession, runtimeKey, type Session, SessionCache } from "../engine/runtime.ts";
+import { openSession, runtimeKey, type Session } from "../engine/runtime.ts";
+import { SessionCache } from "../engine/session_cache.ts";
 import {
   buildOptimGraph,
   createOptimStep,
@@ -22,6 +27,9 @@ import {
 } from "../engine/optim_step.ts";
 import { type Params, type TransformerConfig, transformerForward } from "../model/transformer.ts";
 import { paramShapes, type ParamStore } from "../model/params.ts";
+import { mergeLoraWeights, withoutLoraConfig } from "../model/lora.ts";
+import { widenFloat16 } from "../model/half_base.ts";
+import { UserError } from "../util/errors.ts";
 import { causalPaddingBias } from "./loss_graph.ts";
 import { bucketLength, packSequences } from "../policy/pack.ts";
 import type { Tokenizer } from "../policy/tokenizer.ts";
@@ -51,22 +59,51 @@ export type {
   TransformerConfig,
 };
 
-/** Names and shapes of the critic's parameters: the transformer's plus the value head. */
-export function criticShapes(cfg: TransformerConfig): Record<string, number[]> {
-  return { ...paramShapes(cfg), "value_head.weight": [1, cfg.hidden], "value_head.bias": [1] };
+/** The critic's transformer config: the policy's without `lora` and `baseDtype` (float32). */
+function valueModelConfig(cfg: TransformerConfig): TransformerConfig {
+  const { baseDtype: _, ...plain } = withoutLoraConfig(cfg);
+  return plain;
 }
 
-/** Critic parameters from a policy's (a copy) plus a small random value head. */
+/** Names and shapes of the critic's parameters: the transformer's plus the value head. */
+export function criticShapes(cfg: TransformerConfig): Record<string, number[]> {
+  const plain = valueModelConfig(cfg);
+  return { ...paramShapes(plain), "value_head.weight": [1, cfg.hidden], "value_head.bias": [1] };
+}
+
+/**
+ * Critic parameters from a policy's (a float32 copy) plus a small random value head. A float16
+ * base (`Uint16Array` bits) is widened exactly; for a LoRA policy (`cfg.lora` set) pass its
+ * adapter tensors (`policy.adapter.params`), which are merged in (`W + scale·B·A`).
+ *
+ * @example
+ * ```ts ignore
+ * import { initCriticParams } from "./critic.ts";
+ * declare const agent: import("../policy/policy.ts").Policy; // e.g. LoRA over a float16 base
+ * const params = initCriticParams(agent.cfg, agent.params, 0, agent.adapter?.params);
+ * ```
+ */
 export function initCriticParams(
   cfg: TransformerConfig,
   from: ParamStore,
   seed: number | string,
+  adapter?: ParamStore,
 ): ParamStore {
-  const rng = makeRng(`critic/${seed}`);
-  const out: ParamStore = {};
-  for (const [k, t] of Object.entries(from)) {
-    out[k] = { data: Float32Array.from(t.data as Float32Array), dims: t.dims };
+  if (cfg.lora && !adapter) {
+    throw new UserError(
+      "initCriticParams: the policy is a LoRA one (cfg.lora is set): pass its adapter tensors " +
+        "(policy.adapter.params), or start from mergeAdapter(policy)'s cfg and params",
+    );
   }
+  const rng = makeRng(`critic/${seed}`);
+  let out: ParamStore = {};
+  for (const [k, t] of Object.entries(from)) {
+    const data = t.data instanceof Uint16Array
+      ? widenFloat16(t.data)
+      : Float32Array.from(t.data as Float32Array);
+    out[k] = { data, dims: t.dims };
+  }
+  if (adapter) out = mergeLoraWeights(cfg, out, adapter);
   out["value_head.weight"] = {
     data: Float32Array.from({ length: cfg.hidden }, () => 0.01 * randNormal(rng)),
     dims: [1, cfg.hidden],
@@ -108,6 +145,7 @@ export interface Critic {
  * of a multiple of 4 rows and 16 tokens (graphs compiled per shape and cached).
  */
 export function createCritic(cfg: TransformerConfig, tokenizer: Tokenizer): Critic {
+  cfg = valueModelConfig(cfg); // a plain float32 model, whatever the agents' adapters or base
   const shapes = criticShapes(cfg), names = Object.keys(shapes);
   const predictors = new SessionCache<Session>((s) => s),
     fitters = new SessionCache<OptimStep>((f) => f.session);

@@ -106,6 +106,7 @@ export function updateOptions(cfg: TrainerConfig, lr: number, reference: Policy)
     lr,
     loss: { clipEps: cfg.clipEps, klBeta: cfg.klBeta },
     innerIterations: cfg.innerIterations,
+    microBatchRows: cfg.microBatchRows,
     maxCompletionLength: cfg.sampling.maxNewTokens,
     reference: cfg.klBeta > 0 ? reference : undefined,
     adam: cfg.optimizer,

@@ -11,12 +11,14 @@ import type { Policy } from "../policy/policy.ts";
 import { modelFeeds } from "../policy/feeds.ts";
 import { bucketLength, packSequences } from "../policy/pack.ts";
 import { scoreCompletions } from "../policy/score.ts";
-import { type ExecutionProvider, runtimeKey, SessionCache } from "../engine/runtime.ts";
+import { type ExecutionProvider, runtimeKey } from "../engine/runtime.ts";
+import { SessionCache } from "../engine/session_cache.ts";
 import type { AdamWConfig } from "../engine/adamw.ts";
 import { type Aggregation, toPgBatch } from "./aggregation.ts";
 import type { LossOptions } from "./loss_graph.ts";
 import { createTrainStep, type PgBatch, type StepMetrics, type TrainStep } from "./train_step.ts";
 import { NonFiniteStepError, type TrainState } from "../engine/optim_step.ts";
+import { microBatchedStep, microBatchRowsFor, rowChunks } from "./micro_step.ts";
 import type { TransformerConfig } from "../model/transformer.ts";
 import { UserError } from "../util/errors.ts";
 
@@ -49,6 +51,14 @@ export interface UpdateOptions {
    * positions, whose log-probs the loss needs — the same loss and gradients, less work).
    */
   fullLogits?: boolean;
+  /**
+   * Rows per micro-batch (default undefined or 0: the whole batch in one call). Set below the
+   * batch's rows, the loss and backward pass run on this many rows at a time, their gradients
+   * are summed, then one clipping + AdamW call (`micro_step.ts`): the same update up to
+   * rounding, with the activations of `microBatchRows` rows alive instead of the batch's.
+   * Batches are padded to a multiple of 4 rows, so 1, 2 or 4 leave no shorter last chunk.
+   */
+  microBatchRows?: number;
 }
 
 /** What one update did. */
@@ -210,8 +220,11 @@ export async function updateAgent(
     const ref = await scoreCompletions(opts.reference, seqs);
     batch.refLogp = placeTokens(samples, packed.seqLen, rows, (_, r) => ref[r]);
   }
+  const micro = microBatchRowsFor(opts.microBatchRows, rows);
+  const chunks = micro === undefined ? undefined : rowChunks(batch, packed.seqLen, micro)
+    .map((c) => opts.fullLogits ? c : { ...c, batch: selectTrained(c.batch) });
   const fed = opts.fullLogits ? batch : selectTrained(batch);
-  const step = await trainStepFor(
+  const step = chunks ? undefined : await trainStepFor(
     policy.cfg,
     rows,
     packed.seqLen,
@@ -229,7 +242,16 @@ export async function updateAgent(
   let m: StepMetrics | undefined;
   const base = policy.adapter ? modelFeeds(policy) : undefined; // LoRA: the frozen base, as is
   for (let it = 0; it < (opts.innerIterations ?? 1); it++) {
-    const r = await step.run(state, fed, opts.lr, base).catch((err) => {
+    const r = await (chunks
+      ? microBatchedStep(
+        { cfg: policy.cfg, seqLen: packed.seqLen, loss, adam: opts.adam ?? {} },
+        state,
+        chunks,
+        opts.lr,
+        base,
+        { ep: policy.ep ?? "cpu" },
+      )
+      : step!.run(state, fed, opts.lr, base)).catch((err) => {
       if (err instanceof NonFiniteStepError) {
         err.details.maxAbsAdvantage = Math.max(...samples.map((s) => Math.abs(s.advantage)));
         err.details.innerIteration = it + 1;
