@@ -175,6 +175,11 @@ if (import.meta.main) {
     const { open: _, ...settings } = t;
     results.settings[t.name] = settings;
   }
+  // a run made with another budget than the task's current one is redone (and left out of the report)
+  results.runs = results.runs.filter((r) => {
+    const t = tasks.find((t) => t.name === r.task);
+    return !t || r.budget === budgetOf(t);
+  });
   const done = (t: StudyTask, m: string, s: number) =>
     results.runs.some((r) =>
       r.task === t.name && r.method === m && r.seed === s && r.budget === budgetOf(t)

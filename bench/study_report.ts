@@ -182,18 +182,22 @@ export function studyTables(results: StudyResults): string {
     for (const m of present) {
       const rs = runsOf(results, t, m);
       const cell = (v: (r: StudyRun) => number) => ci(bootstrapMeanCI(rs.map(v)));
-      const pks = pk
-        ? ` ${
+      const cells = [
+        m,
+        String(rs.length),
+        cell((r) => r.eval.reward),
+        cell((r) => r.eval.coop),
+        ...metrics.map((k) => cell((r) => r.eval.metrics[k] ?? 0)),
+      ];
+      if (pk) {
+        cells.push(
           Object.keys(rs[0].eval.passAtK ?? {}).map((k) =>
             `${k}: ${f3(rs.reduce((a, r) => a + (r.eval.passAtK?.[k] ?? 0), 0) / rs.length)}`
-          ).join(", ")
-        } |`
-        : "";
-      lines.push(
-        `| ${m} | ${rs.length} | ${cell((r) => r.eval.reward)} | ${cell((r) => r.eval.coop)} | ${
-          metrics.map((k) => `${cell((r) => r.eval.metrics[k] ?? 0)} |`).join(" ")
-        }${pks} ${(rs.reduce((a, r) => a + r.seconds, 0) / rs.length).toFixed(0)} |`,
-      );
+          ).join(", "),
+        );
+      }
+      cells.push((rs.reduce((a, r) => a + r.seconds, 0) / rs.length).toFixed(0));
+      lines.push(`| ${cells.join(" | ")} |`);
     }
     lines.push("", "Paired (same seeds): MAGRPO minus each method, held-out joint reward.", "");
     lines.push(

@@ -23,6 +23,8 @@ Deno.test("main --help: what the toy task rewards and every option", async () =>
       "--steps",
       "--fresh",
       "--runs",
+      "--finetune",
+      "--base-dtype",
       "deno task report",
     ]
   ) {
@@ -87,6 +89,43 @@ Deno.test("main: answers before/after, levels, paths, figure; reruns keep earlie
     );
     assert.ok(await exists(`${base}-2/metrics.jsonl`));
     assert.equal(await exists(`${base}-3`), false);
+  } finally {
+    await Deno.remove(runs, { recursive: true });
+  }
+});
+
+Deno.test("main --finetune lora: PEFT adapter agents over a float16 base, answered after training", async () => {
+  const bad = await main("--base-dtype", "float16");
+  assert.equal(bad.code, 2);
+  assert.match(dec(bad.stderr), /--base-dtype float16 needs --finetune lora/);
+  const runs = await Deno.makeTempDir({ prefix: "main-cli-lora-" });
+  const base = `${runs}/main-magrpo-toy-seed0`;
+  try {
+    const args = ["--finetune", "lora", "--lora-r", "4", "--base-dtype", "float16"];
+    const out = await main("--steps", "1", "--runs", runs, ...args);
+    const text = dec(out.stdout);
+    assert.equal(out.code, 0, dec(out.stderr));
+    for (
+      const w of [
+        "LoRA r=4 adapters over one shared float16 base",
+        `After training, greedy answers for "a quiet girl":`,
+        `agents:      ${base}/agent-0, ${base}/agent-1 (PEFT LoRA adapter folders over `,
+      ]
+    ) assert.ok(text.includes(w), `${w}\n---\n${text}`);
+    assert.match(
+      text,
+      /After training[^\n]*\n(?: {2}agent \d [^\n]*\n){2} {2}joint reward \d\.\d{3}/,
+    );
+    const j = JSON.parse(await Deno.readTextFile(`${base}/agent-1/adapter_config.json`));
+    assert.deepEqual([j.peft_type, j.r, j.lora_alpha], ["LORA", 4, 8]);
+    assert.ok(j.base_model_name_or_path.endsWith("data/default-model"), j.base_model_name_or_path);
+    assert.equal(await exists(`${base}/agent-1/config.json`), false); // no full copy
+    const cfg = JSON.parse(await Deno.readTextFile(`${base}/config.json`));
+    assert.deepEqual([cfg.finetune, cfg.lora.baseDtype, cfg.optimizer.lr], [
+      "lora",
+      "float16",
+      5e-4,
+    ]);
   } finally {
     await Deno.remove(runs, { recursive: true });
   }

@@ -12,7 +12,8 @@ import { validateConfig } from "../lib/rl/config.ts";
 import { train } from "../lib/rl/trainer.ts";
 import { nextRunDir } from "../lib/rl/run_folder.ts";
 import { loadPolicy } from "../lib/policy/load.ts";
-import type { Policy } from "../lib/policy/policy.ts";
+import { type Policy, withAdapter } from "../lib/policy/policy.ts";
+import { loadAdapter } from "../lib/model/peft.ts";
 import { sampleGroups } from "../lib/rl/rollout.ts";
 import { toyEnv, toyReward, type ToyRow } from "../lib/envs/toy.ts";
 import { makeRng } from "../lib/util/rng.ts";
@@ -48,6 +49,10 @@ Options:
   --ep NAME      onnxruntime execution provider: cpu (default), webgpu, cuda
   --no-fallback  stop with an error when --ep cannot start (default: run on CPU, with a warning)
   --model DIR    starting model, a Hugging Face folder (default data/default-model)
+  --finetune F   full (default: every weight, lr 3e-4) or lora (a LoRA adapter per agent over
+                 one shared frozen base, lr 5e-4; agents saved as PEFT adapter folders)
+  --lora-r R     LoRA rank (default 16; alpha = 2R; with --finetune lora)
+  --base-dtype D float32 (default) or float16: how the frozen base is held (with --finetune lora)
   --runs DIR     parent folder of run folders (default runs)
   --fresh        reuse <runs>/main-magrpo-toy-seed<S>, removing its earlier run; without it
                  each run gets a new folder (…-seed0, …-seed0-2, …)
@@ -85,6 +90,9 @@ await runCli(async () => {
       ep: { type: "string", default: "cpu" },
       "no-fallback": { type: "boolean", default: false },
       model: { type: "string", default: DEFAULT_MODEL },
+      finetune: { type: "string", default: "full" },
+      "lora-r": { type: "string", default: "16" },
+      "base-dtype": { type: "string", default: "float32" },
       runs: { type: "string", default: "runs" },
       fresh: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -97,6 +105,22 @@ await runCli(async () => {
   }
   if (!Number.isInteger(seed)) {
     throw new UserError(`--seed must be an integer, got '${values.seed}'`);
+  }
+  const lora = values.finetune === "lora", r = Number(values["lora-r"]);
+  const baseDtype = values["base-dtype"];
+  if (!lora && values.finetune !== "full") {
+    throw new UserError(`--finetune must be full or lora, got '${values.finetune}'`);
+  }
+  if (!Number.isInteger(r) || r < 1) {
+    throw new UserError(`--lora-r must be a positive integer, got '${values["lora-r"]}'`);
+  }
+  if (baseDtype !== "float32" && baseDtype !== "float16") {
+    throw new UserError(`--base-dtype must be float32 or float16, got '${baseDtype}'`);
+  }
+  if (!lora && baseDtype === "float16") {
+    throw new UserError(
+      `--base-dtype float16 needs --finetune lora (full fine-tuning trains float32 weights)`,
+    );
   }
   const base = `${values.runs.replace(/\/+$/, "")}/main-magrpo-toy-seed${seed}`;
   const dir = values.fresh ? base : await nextRunDir(base);
@@ -112,18 +136,22 @@ await runCli(async () => {
     promptsPerStep: 4,
     seed,
     sampling: { maxNewTokens, temperature: 1 },
-    optimizer: { lr: 3e-4 },
+    // LoRA wants a larger lr (bench/RESULTS.md, "LoRA vs. full fine-tuning on the toy task")
+    optimizer: { lr: lora ? 5e-4 : 3e-4 },
+    finetune: values.finetune,
+    ...(lora ? { lora: { r, alpha: 2 * r, baseDtype } } : {}),
     eval: { every: 0 },
     log: { dir, completionsEvery: 5 },
     checkpoint: { every: 0, keep: 1 },
   }, "tools/main.ts");
+  const what = lora ? `, LoRA r=${r} adapters over one shared ${baseDtype} base` : "";
   console.log(
-    `MAGRPO: 2 agents from ${values.model} on the toy cooperative task (joint reward, max 1.0),\n` +
-      `G=8 joint answers per prompt, 4 prompts/step, ${steps} steps, seed ${seed} → ${dir}`,
+    `MAGRPO: 2 agents from ${values.model}${what} on the toy cooperative task (joint reward, ` +
+      `max 1.0),\nG=8 joint answers per prompt, 4 prompts/step, ${steps} steps, seed ${seed} → ${dir}`,
   );
   const row = toyEnv().rows[0];
   configureRuntime({ fallback: cfg.epFallback }); // the greedy answers before train() too
-  const start = await loadPolicy(values.model, { ep: cfg.ep });
+  const start = await loadPolicy(values.model, { ep: cfg.ep, baseDtype });
   showAnswer(
     `Before training, greedy answers for "${row.topic}":`,
     await jointAnswer([start, start], row, maxNewTokens),
@@ -155,8 +183,16 @@ await runCli(async () => {
     const b = avg(last.map((r) => r.reward.levels[name] ?? 0));
     console.log(`  ${name.padEnd(8)} ${a.toFixed(3)} → ${b.toFixed(3)}`);
   }
+  // LoRA agents are PEFT adapter folders: both run over the base loaded above
   const agents = await Promise.all(
-    [0, 1].map((i) => loadPolicy(`${dir}/agent-${i}`, { ep: cfg.ep })),
+    [0, 1].map(async (i) =>
+      lora
+        ? withAdapter(start, {
+          ...await loadAdapter(`${dir}/agent-${i}`, start.cfg),
+          basePath: values.model,
+        })
+        : loadPolicy(`${dir}/agent-${i}`, { ep: cfg.ep })
+    ),
   );
   showAnswer(
     `After training, greedy answers for "${row.topic}":`,
@@ -164,7 +200,10 @@ await runCli(async () => {
   );
   const fig = await writeRunFigure(dir);
   console.log(`\nmetrics:     ${dir}/metrics.jsonl (+ TensorBoard event files, completions.jsonl)`);
-  console.log(`agents:      ${dir}/agent-0, ${dir}/agent-1 (Hugging Face folders)`);
+  console.log(
+    `agents:      ${dir}/agent-0, ${dir}/agent-1 ` +
+      (lora ? `(PEFT LoRA adapter folders over ${values.model})` : "(Hugging Face folders)"),
+  );
   console.log(
     `figure:      ${fig.html}${fig.png.ok ? `, ${fig.png.path}` : ` (no PNG: ${fig.png.reason})`}`,
   );

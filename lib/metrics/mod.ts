@@ -22,10 +22,5 @@ export type { CodeBleuScores } from "./codebleu.ts";
 export { ngramCounts } from "./ngrams.ts";
 export { accuracyAtK, meanPassAtK, passAtK, passOrNotAtK } from "./passk.ts";
 export { pythonParser } from "./treesitter.ts";
-export {
-  bootstrapMeanCI,
-  pairedComparison,
-  quantileSorted,
-  signFlipP,
-} from "./bootstrap.ts";
+export { bootstrapMeanCI, pairedComparison, quantileSorted, signFlipP } from "./bootstrap.ts";
 export type { BootstrapOptions, MeanCI, PairedComparison } from "./bootstrap.ts";

@@ -67,6 +67,13 @@ function combinationProblems(cfg: TrainerConfig): string[] {
       `turns: algorithm "${cfg.algorithm}" is single-turn (turns = 1), got ${cfg.turns}`,
     );
   }
+  if (cfg.finetune === "full" && cfg.lora.baseDtype !== "float32") {
+    out.push(
+      `lora.baseDtype: "${cfg.lora.baseDtype}" needs finetune "lora" (a float16 base is frozen; ` +
+        `full fine-tuning trains every weight in float32): set finetune to "lora" or drop ` +
+        `lora.baseDtype`,
+    );
+  }
   for (const key of ["trainSlice", "evalSlice"] as const) {
     const v = cfg.env[key];
     if (v !== undefined && !SLICE.test(v)) {
@@ -239,8 +246,9 @@ const isSafe = (key: string) =>
 
 /**
  * The keys (dotted paths, sorted) whose values differ between a checkpoint's stored config and
- * `current`, ignoring {@link RESUME_SAFE_KEYS}; each entry reads `key: saved → current`. An
- * empty list means the run can be resumed exactly.
+ * `current`, ignoring {@link RESUME_SAFE_KEYS} and keys the saved config lacks that `current`
+ * leaves at their default (added to the schema since); each entry reads `key: saved → current`.
+ * An empty list means the run can be resumed exactly.
  *
  * @example
  * ```ts
@@ -248,12 +256,16 @@ const isSafe = (key: string) =>
  * import { DEFAULT_CONFIG, resumeConflicts } from "./config.ts";
  * const saved = { ...DEFAULT_CONFIG, groupSize: 8, steps: 10 };
  * assert.deepEqual(resumeConflicts(saved, DEFAULT_CONFIG), ["groupSize: 8 → 4"]); // steps may change
+ * const { finetune: _, ...older } = saved; // saved before `finetune` existed: default, no change
+ * assert.deepEqual(resumeConflicts(older, DEFAULT_CONFIG), ["groupSize: 8 → 4"]);
  * ```
  */
 export function resumeConflicts(saved: unknown, current: TrainerConfig): string[] {
-  const a = flatten(saved), b = flatten(current);
+  const a = flatten(saved), b = flatten(current), d = flatten(DEFAULT_CONFIG);
   const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => !isSafe(k)).sort();
-  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) =>
+  // a key added after the checkpoint was saved, set to its default, is no change
+  const added = (k: string) => !a.has(k) && d.has(k) && b.get(k) === d.get(k);
+  return keys.filter((k) => a.get(k) !== b.get(k) && !added(k)).map((k) =>
     `${k}: ${a.get(k) ?? "(unset)"} → ${b.get(k) ?? "(unset)"}`
   );
 }

@@ -116,6 +116,7 @@ export const SCHEMA: Schema<TrainerConfig> = deepFreeze({
     alpha: num(32, "Scaling α: the update is (α/r)·B·A (α/√r with `rslora`).", { above: 0 }),
     targets: leaf("strings", [...LORA_TARGETS] as string[], "Modules that get adapters: any of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj."),
     rslora: leaf("boolean", false, "rsLoRA scaling α/√r instead of α/r."),
+    baseDtype: oneOf(["float32", "float16"], "float32", "How the frozen base is held: float32, or float16 (half the memory: weights rounded to float16 once at load, widened inside the graphs; a weight beyond float16's range is refused). Only with `finetune: \"lora\"`."),
   }),
   steps: int(100, "Training steps.", { min: 1 }),
   promptsPerStep: int(1, "Prompts per training step.", { min: 1 }),

@@ -29,6 +29,8 @@ export type UpdateSchedule = "group" | "joint";
 
 /** What a run trains: every weight, or per-agent LoRA adapters over one frozen base. */
 export type Finetune = "full" | "lora";
+/** How a LoRA run holds its frozen base: float32, or float16 (half the memory). */
+export type BaseDtype = "float32" | "float16";
 /** Module names LoRA adapters can target (Llama/Qwen projections). */
 export { LORA_TARGETS } from "../model/lora.ts";
 
@@ -143,6 +145,11 @@ export interface TrainerConfig {
     /** Scaling numerator α: the update is `(α/r)·B·A` (default 32). */ alpha: number;
     /** Target modules (default all seven: q/k/v/o/gate/up/down_proj). */ targets: string[];
     /** rsLoRA scaling `α/√r` instead of `α/r` (default false). */ rslora: boolean;
+    /**
+     * How the frozen base is held (default "float32"; "float16": its weights stay float16, half
+     * the memory, widened inside the graphs; `finetune: "full"` refuses it).
+     */
+    baseDtype: BaseDtype;
   };
   /** Training steps (default 100). */ steps: number;
   /** Prompts per step (default 1). */ promptsPerStep: number;

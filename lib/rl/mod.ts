@@ -101,7 +101,7 @@ export type {
   TrainerConfig,
   UpdateSchedule,
 } from "./config.ts";
-export type { Finetune } from "./config_types.ts";
+export type { BaseDtype, Finetune } from "./config_types.ts";
 export {
   checkpointName,
   latestCheckpoint,

@@ -55,7 +55,7 @@ export interface StepSources {
   environment?: AnyEnv;
   /**
    * The policies to start from (default: loaded from `cfg.model`): one for every agent, or one
-   * per trained policy. `cfg.model` is then not read.
+   * per trained policy. `cfg.model` (and `cfg.lora.baseDtype`) is then not read.
    */
   policies?: Policy | Policy[];
   /** Where rollout and reward jobs run (default: here; `lib/dist` runs them on workers). */
@@ -126,10 +126,16 @@ export function modelPaths(cfg: TrainerConfig, n: number): string[] {
   return [...m];
 }
 
-/** Loads each distinct folder once (agents starting from the same folder share the object). */
+/**
+ * Loads each distinct folder once (agents starting from the same folder share the object); a
+ * LoRA run's base as `cfg.lora.baseDtype` says.
+ */
 async function loadBases(cfg: TrainerConfig, n: number): Promise<Policy[]> {
   const paths = modelPaths(cfg, n), loaded = new Map<string, Promise<Policy>>();
-  for (const p of paths) if (!loaded.has(p)) loaded.set(p, loadPolicy(p, { ep: cfg.ep }));
+  const baseDtype = cfg.finetune === "lora" ? cfg.lora.baseDtype : "float32";
+  for (const p of paths) {
+    if (!loaded.has(p)) loaded.set(p, loadPolicy(p, { ep: cfg.ep, baseDtype }));
+  }
   const bases = await Promise.all(paths.map((p) => loaded.get(p)!));
   bases.forEach((b, i) => checkCompletionBudget(b, cfg.sampling.maxNewTokens, paths[i]));
   return bases;
