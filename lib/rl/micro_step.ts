@@ -123,9 +123,23 @@ export type MicroStepSpec = Omit<TrainStepSpec, "batch" | "select" | "outputGrad
 };
 
 const gradSteps = new SessionCache<GradStep>((s) => s.session);
+
+/**
+ * The session options of a gradient graph: over a float16 base, ORT's graph optimizations are
+ * off unless the caller chose a level. With them on, a LoRA gradient call on the Qwen2.5-0.5B
+ * shape (float16 base, 1 row × 80 tokens) peaked 2.1–2.4 GB above the loaded process, about a
+ * float32 copy of the base, against 1.1–1.4 GB with them off, at the same speed (4.5 s; `basic`
+ * was no better than `all`; bench/RESULTS.md, "Real sizes on CPU").
+ */
+function gradSessionOptions(spec: TrainStepSpec, opts: SessionOptions): SessionOptions {
+  return spec.cfg.baseDtype === "float16" && opts.optimization === undefined
+    ? { ...opts, optimization: "disabled" }
+    : opts;
+}
 const applySteps = new SessionCache<ApplyStep>((s) => s.session);
 
-function gradStepFor(spec: TrainStepSpec, opts: SessionOptions): Promise<GradStep> {
+function gradStepFor(spec: TrainStepSpec, session: SessionOptions): Promise<GradStep> {
+  const opts = gradSessionOptions(spec, session);
   const key = JSON.stringify([spec, opts, runtimeKey()]);
   let s = gradSteps.get(key);
   if (!s) {
