@@ -31,6 +31,7 @@ const METRICS = [
   "consistency",
   "passed_rate",
   "level_3_reward",
+  "codebleu",
 ];
 
 /** Fewer paired seeds than this: no significance call (a 2-seed bootstrap is nearly a point). */
