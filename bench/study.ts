@@ -10,9 +10,22 @@
  * and a restart skips the runs already there (same task, method, seed and budget). A progress
  * bar shows the runs left.
  *
+ * Parallel: `--jobs N` (default: the machine's cores, at most the runs left) runs the pending
+ * runs in N worker processes (this script with `--worker`), each taking the next run when it is
+ * free; only this process writes `results.json`. Each run is seeded by its own seed and opens its
+ * own environment and model, so a run's result does not depend on which process ran it or what
+ * ran before (`tests/study_test.ts` compares `--jobs 2` with `--jobs 1`). Every ORT session runs
+ * on `--threads` intra-op threads (default 1, whatever N), so N processes do not oversubscribe
+ * the cores. The thread count is part of what a run's numbers depend on: `deterministic: true`
+ * makes a run bit-stable for a fixed count, but 1 and 2 threads round some sums differently and,
+ * after the first update, sample other tokens (3 of the 50 `--quick` runs differ; bench/RESULTS.md).
+ * A fixed default keeps the results independent of `--jobs` and of the machine's core count
+ * (ORT's own default is the number of cores). A killed study loses the runs in flight.
+ *
  * Run: `deno run -A bench/study.ts [--quick] [--out bench/study] [--tasks a,b] [--methods a,b]
- * [--seeds 0,1,2,3,4] [--report-only]`. `--quick` (CI): two steps per run, two seeds, tiny
- * groups, written to `--out` (default `runs/study-quick`, not the shipped results).
+ * [--seeds 0,1,2,3,4] [--jobs N] [--threads T] [--report-only]`. `--quick` (CI): two steps per
+ * run, two seeds, tiny groups, written to `--out` (default `runs/study-quick`, not the shipped
+ * results).
  *
  * @module
  */
@@ -22,6 +35,8 @@ import { evaluate, train } from "../lib/rl/trainer.ts";
 import type { EvalRecord, MetricsRecord } from "../lib/rl/records.ts";
 import { loadPolicy } from "../lib/policy/load.ts";
 import { progress } from "../lib/viz/progress.ts";
+import { configureRuntime } from "../lib/engine/runtime.ts";
+import { UserError } from "../lib/util/errors.ts";
 import { QUICK_TASKS, quickTask, STUDY_TASKS, type StudyTask } from "./study_tasks.ts";
 import { writeStudyReport } from "./study_report.ts";
 
@@ -55,7 +70,16 @@ export interface StudyResults {
   quick: boolean;
   settings: Record<string, Omit<StudyTask, "open">>;
   /** Each invocation that ran runs: when, how long, how many, the machine's load at the start. */
-  invocations?: { started: string; seconds: number; runs: number; loadavg: number[] }[];
+  invocations?: {
+    started: string;
+    seconds: number;
+    runs: number;
+    loadavg: number[];
+    /** Worker processes (absent: 1, before `--jobs` existed). */
+    jobs?: number;
+    /** ORT intra-op threads per session (absent: ORT's default, the machine's cores). */
+    threads?: number;
+  }[];
   runs: StudyRun[];
 }
 
@@ -146,6 +170,117 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await Deno.rename(`${path}.tmp`, path);
 }
 
+/** One pending run: which task (by name), method and seed. */
+interface RunSpec {
+  task: string;
+  method: string;
+  seed: number;
+}
+
+/** The line prefix a worker answers with (other output of a worker passes through to stderr). */
+const ANSWER = "@@study-run ";
+
+/** Lines of a byte stream (the last one without its newline too). */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  if (rest) yield rest;
+}
+
+/**
+ * Worker mode (`--worker`): reads one {@link RunSpec} JSON per line from stdin, runs it and answers
+ * `@@study-run {"run": …}` (or `{"error": …}`) on stdout; ends when stdin closes, so a killed
+ * parent leaves no worker behind for longer than its run in flight.
+ */
+async function worker(tasks: StudyTask[]): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "study-worker-" });
+  const enc = new TextEncoder();
+  try {
+    for await (const line of lines(Deno.stdin.readable)) {
+      if (!line.trim()) continue;
+      const spec: RunSpec = JSON.parse(line);
+      let answer;
+      try {
+        const t = tasks.find((t) => t.name === spec.task);
+        if (!t) throw new UserError(`bench/study.ts --worker: unknown task "${spec.task}"`);
+        answer = { run: await oneRun(t, spec.method, spec.seed, root) };
+      } catch (e) {
+        answer = { error: `${spec.task}/${spec.method}/seed${spec.seed}: ${(e as Error).stack}` };
+      }
+      try {
+        await Deno.stdout.write(enc.encode(ANSWER + JSON.stringify(answer) + "\n"));
+      } catch {
+        break; // the parent is gone (killed): its run in flight is lost, as documented
+      }
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Runs `todo` in `jobs` worker processes (each takes the next run when free) and calls `done` in
+ * this process for each finished run, in the order they finish. The first failed run stops the
+ * workers from taking new runs; the runs in flight finish (and are kept), then it throws.
+ */
+async function runPool(
+  todo: RunSpec[],
+  jobs: number,
+  workerArgs: string[],
+  done: (run: StudyRun) => Promise<void>,
+): Promise<void> {
+  const queue = [...todo], enc = new TextEncoder();
+  let failure: string | undefined;
+  const one = async () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", import.meta.filename!, "--worker", ...workerArgs],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const stdin = child.stdin.getWriter(), answers = lines(child.stdout);
+    try {
+      while (queue.length && !failure) {
+        const spec = queue.shift()!;
+        await stdin.write(enc.encode(JSON.stringify(spec) + "\n"));
+        let answer: { run?: StudyRun; error?: string } | undefined;
+        // next() by hand: a for-await that breaks would close the worker's output stream
+        for (let r = await answers.next(); !r.done; r = await answers.next()) {
+          if (r.value.startsWith(ANSWER)) {
+            answer = JSON.parse(r.value.slice(ANSWER.length));
+            break;
+          }
+          console.error(r.value);
+        }
+        if (!answer) throw new Error(`study worker ended during ${JSON.stringify(spec)}`);
+        if (answer.error) throw new Error(answer.error);
+        await done(answer.run!);
+      }
+    } catch (e) {
+      failure ??= (e as Error).message;
+    } finally {
+      await stdin.close().catch(() => {});
+      for (let r = await answers.next(); !r.done; r = await answers.next()) console.error(r.value);
+      await child.status;
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, one));
+  if (failure) throw new Error(`bench/study.ts: a run failed: ${failure}`);
+}
+
+/** A positive integer option, or a UserError naming it. */
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UserError(`bench/study.ts: --${name} expects a positive integer, got "${text}"`);
+  }
+  return n;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -155,6 +290,9 @@ if (import.meta.main) {
       tasks: { type: "string" },
       methods: { type: "string", default: METHODS.join(",") },
       seeds: { type: "string" },
+      jobs: { type: "string" },
+      threads: { type: "string" },
+      worker: { type: "boolean", default: false },
       "report-only": { type: "boolean", default: false },
     },
   });
@@ -162,9 +300,15 @@ if (import.meta.main) {
   const out = values.out ?? (quick ? "runs/study-quick" : "bench/study");
   const names = values.tasks?.split(",") ??
     (quick ? QUICK_TASKS : STUDY_TASKS.map((t) => t.name));
-  const tasks = STUDY_TASKS.filter((t) => names.includes(t.name)).map((t) =>
-    quick ? quickTask(t) : t
-  );
+  const all = STUDY_TASKS.map((t) => quick ? quickTask(t) : t);
+  const tasks = all.filter((t) => names.includes(t.name));
+  // one fixed intra-op thread count, whatever --jobs and the machine: results depend on it
+  const threads = positiveInt("threads", values.threads ?? "1");
+  configureRuntime({ threads });
+  if (values.worker) {
+    await worker(all);
+    Deno.exit(0);
+  }
   const methods = values.methods.split(",");
   const seeds = (values.seeds ?? (quick ? "0,1" : "0,1,2,3,4")).split(",").map(Number);
   await Deno.mkdir(out, { recursive: true });
@@ -188,30 +332,63 @@ if (import.meta.main) {
   const todo = tasks.flatMap((t) =>
     seeds.flatMap((s) => methods.filter((m) => !done(t, m, s)).map((m) => ({ t, m, s })))
   );
-  const root = await Deno.makeTempDir({ prefix: "study-" });
+  const jobs = Math.max(
+    1,
+    Math.min(
+      values.jobs ? positiveInt("jobs", values.jobs) : navigator.hardwareConcurrency,
+      todo.length,
+    ),
+  );
   const t0 = performance.now(), started = new Date().toISOString(), loadavg = Deno.loadavg();
   if (!values["report-only"] && todo.length) {
-    console.log(`${todo.length} runs to do (${results.runs.length} already in ${path})`);
+    console.log(
+      `${todo.length} runs to do (${results.runs.length} already in ${path}), ${jobs} ` +
+        `process${jobs > 1 ? "es" : ""}`,
+    );
     const bar = progress({ total: todo.length, label: "study" });
-    for (const { t, m, s } of todo) {
-      const run = await oneRun(t, m, s, root);
-      results.runs = results.runs.filter((r) =>
-        !(r.task === t.name && r.method === m && r.seed === s)
-      );
-      results.runs.push(run);
-      await writeAtomic(path, JSON.stringify(results, null, 1) + "\n");
-      bar.tick(
-        1,
-        `${t.name}/${m}/seed${s}: eval ${run.eval.reward.toFixed(3)} (${run.seconds.toFixed(0)}s)`,
-      );
+    // only this process writes results.json, one finished run at a time (atomic rename)
+    let writing = Promise.resolve();
+    const record = (run: StudyRun) =>
+      writing = writing.then(async () => {
+        results.runs = results.runs.filter((r) =>
+          !(r.task === run.task && r.method === run.method && r.seed === run.seed)
+        );
+        results.runs.push(run);
+        await writeAtomic(path, JSON.stringify(results, null, 1) + "\n");
+        bar.tick(
+          1,
+          `${run.task}/${run.method}/seed${run.seed}: eval ${run.eval.reward.toFixed(3)} ` +
+            `(${run.seconds.toFixed(0)}s)`,
+        );
+      });
+    if (jobs === 1) {
+      const root = await Deno.makeTempDir({ prefix: "study-" });
+      try {
+        for (const { t, m, s } of todo) await record(await oneRun(t, m, s, root));
+      } finally {
+        await Deno.remove(root, { recursive: true }).catch(() => {});
+      }
+    } else {
+      const args = [...(quick ? ["--quick"] : []), "--threads", `${threads}`];
+      const specs = todo.map(({ t, m, s }) => ({ task: t.name, method: m, seed: s }));
+      await runPool(specs, jobs, args, record);
     }
     bar.done();
     const seconds = (performance.now() - t0) / 1000;
-    (results.invocations ??= []).push({ started, seconds, runs: todo.length, loadavg });
+    (results.invocations ??= []).push({
+      started,
+      seconds,
+      runs: todo.length,
+      loadavg,
+      jobs,
+      threads,
+    });
     await writeAtomic(path, JSON.stringify(results, null, 1) + "\n");
-    console.log(`wall time of this invocation: ${seconds.toFixed(0)} s (load at start ${loadavg})`);
+    console.log(
+      `wall time of this invocation: ${seconds.toFixed(0)} s with ${jobs} process` +
+        `${jobs > 1 ? "es" : ""} (load at start ${loadavg})`,
+    );
   }
   if (!todo.length) console.log(`nothing to do: all ${results.runs.length} runs are in ${path}`);
-  await Deno.remove(root, { recursive: true }).catch(() => {});
   console.log(await writeStudyReport(results, out));
 }

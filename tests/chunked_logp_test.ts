@@ -12,6 +12,7 @@ import { initParams, paramShapes } from "../lib/model/params.ts";
 import type { Params, TransformerConfig } from "../lib/model/transformer.ts";
 import { policyLossGraph } from "../lib/policy/loss_graph.ts";
 import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
+import { microConfig } from "./fixtures.ts";
 
 const N = 7, H = 4, V = 5;
 
@@ -59,21 +60,7 @@ for (const rows of [1, 3, 7]) {
   });
 }
 
-const CFG: TransformerConfig = {
-  arch: "qwen2",
-  vocabSize: 11,
-  hidden: 8,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 2,
-  intermediate: 12,
-  maxPositions: 64,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-};
+const CFG: TransformerConfig = microConfig({ vocabSize: 11 });
 
 /** logp and every parameter gradient of the policy loss, with or without chunking. */
 async function lossAndGrads(

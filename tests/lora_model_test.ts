@@ -23,32 +23,17 @@ import { sampleTokens } from "../lib/policy/sample.ts";
 import { scoreCompletions } from "../lib/policy/score.ts";
 import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
 import { referenceForward, type RefInputs, type RefParams } from "./reference/forward_ref.ts";
-import { randomPolicy, tinyConfig } from "./fixtures.ts";
+import {
+  ALL_PROJECTIONS,
+  castFloat,
+  PARITY_LLAMA,
+  PARITY_QWEN2,
+  randomPolicy,
+  randomStore,
+  tinyConfig,
+} from "./fixtures.ts";
 
-const LLAMA: TransformerConfig = {
-  arch: "llama",
-  vocabSize: 23,
-  hidden: 16,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 6, // heads·headDim = 24 ≠ hidden: o_proj is not square
-  intermediate: 24,
-  maxPositions: 32,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  qkvBias: false,
-  tieEmbeddings: true,
-};
-const QWEN2: TransformerConfig = {
-  ...LLAMA,
-  arch: "qwen2",
-  headDim: 4,
-  ropeTheta: 1e6,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-};
+const LLAMA = PARITY_LLAMA, QWEN2 = PARITY_QWEN2; // llama: o_proj is not square
 const QWEN3: TransformerConfig = {
   ...LLAMA,
   arch: "qwen3",
@@ -57,7 +42,6 @@ const QWEN3: TransformerConfig = {
   normEps: 1e-6,
   tieEmbeddings: false,
 };
-const ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 const T = 7;
 
 /** Base weights ~ N(0, 0.3²), norms 1 + N(0, 0.3²), biases N(0, 0.3²), float64. */
@@ -74,14 +58,7 @@ function baseParams(cfg: TransformerConfig): ParamStore {
 
 /** Adapter tensors with every entry N(0, 0.3²) (B nonzero, so the adapter matters), float64. */
 function adapterParams(cfg: TransformerConfig, seed: string): ParamStore {
-  const rng = makeRng(seed);
-  const out: ParamStore = {};
-  for (const [name, dims] of Object.entries(loraShapes(cfg))) {
-    const data = new Float64Array(dims[0] * dims[1]);
-    for (let i = 0; i < data.length; i++) data[i] = 0.3 * randNormal(rng);
-    out[name] = { data, dims };
-  }
-  return out;
+  return randomStore(loraShapes(cfg), seed, 0.3);
 }
 
 /** W + scale·B·A by plain loops, written here independently of lib/model/lora.ts. */
@@ -130,17 +107,6 @@ function makeBatch(cfg: TransformerConfig): RefInputs {
   };
 }
 
-function cast(p: ParamStore, dtype: DType): ParamStore {
-  return Object.fromEntries(
-    Object.entries(p).map(([k, t]) => [k, {
-      data: dtype === "float64"
-        ? Float64Array.from(t.data as Float64Array)
-        : Float32Array.from(t.data as Float64Array),
-      dims: t.dims,
-    }]),
-  );
-}
-
 /** Logits of the graph built with declareModelInputs (base + adapter inputs). */
 async function graphLogits(
   cfg: TransformerConfig,
@@ -173,7 +139,7 @@ async function graphLogits(
     dims: [b, T],
   });
   const out = await session.run({
-    ...cast(feeds, dtype),
+    ...castFloat(feeds, dtype),
     ids: int64(batch.ids),
     positions: int64(batch.positions),
     bias: { data: bias, dims: [b, 1, T, T] },
@@ -197,9 +163,9 @@ function maxErr(a: Float64Array, ref: Float64Array, mask: number[][], v: number)
 }
 
 const CASES: [string, TransformerConfig, LoraConfig][] = [
-  ["llama, all 7 targets", LLAMA, { r: 3, alpha: 5, targets: ALL }],
+  ["llama, all 7 targets", LLAMA, { r: 3, alpha: 5, targets: ALL_PROJECTIONS }],
   ["qwen2, q/v, rsLoRA", QWEN2, { r: 4, alpha: 6, targets: ["v_proj", "q_proj"], rslora: true }],
-  ["qwen3, all 7 targets", QWEN3, { r: 2, alpha: 16, targets: ALL }],
+  ["qwen3, all 7 targets", QWEN3, { r: 2, alpha: 16, targets: ALL_PROJECTIONS }],
 ];
 
 for (const [label, base, lc] of CASES) {
@@ -219,7 +185,7 @@ for (const [label, base, lc] of CASES) {
       base.vocabSize,
     );
     // float32: the reference on the float32-rounded inputs
-    const f32 = cast(cast({ ...host, ...ad }, "float32"), "float64");
+    const f32 = castFloat(castFloat({ ...host, ...ad }, "float32"), "float64");
     const ref32 = referenceForward(
       base,
       asRef(handMerge(base, f32, f32, lc.r, scale, lc.targets)),

@@ -4,49 +4,19 @@
 import assert from "node:assert/strict";
 import { input, newGraph } from "../lib/engine/graph.ts";
 import { gradCheck } from "../lib/engine/gradcheck.ts";
-import type { HostTensor } from "../lib/engine/runtime.ts";
 import type { Params, TransformerConfig } from "../lib/model/transformer.ts";
 import { initParams, paramShapes, type ParamStore } from "../lib/model/params.ts";
 import { loraShapes } from "../lib/model/lora.ts";
 import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
-import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
+import { createTrainStep, type PgBatch, pgBatchFeeds } from "../lib/rl/train_step.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { policyLossGraph } from "../lib/rl/loss_graph.ts";
 import { UserError } from "../lib/util/errors.ts";
+import { ALL_PROJECTIONS, microConfig, randomStore } from "./fixtures.ts";
 
-const ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
-const BASE: TransformerConfig = {
-  arch: "qwen2",
-  vocabSize: 13,
-  hidden: 8,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 2,
-  intermediate: 12,
-  maxPositions: 64,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-};
+const BASE: TransformerConfig = microConfig();
 /** r = 2 on every projection; scale α/r = 3 (α = 6), not 1, so that a lost factor shows. */
-const LORA: TransformerConfig = { ...BASE, lora: { r: 2, scale: 3, targets: ALL } };
-
-/** Random float64 (or float32) tensors of the given shapes, N(0, std²), from a seed. */
-function randomStore(
-  shapes: Record<string, number[]>,
-  seed: string,
-  std: number,
-  F: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array,
-): ParamStore {
-  const rng = makeRng(seed), out: ParamStore = {};
-  for (const [n, dims] of Object.entries(shapes)) {
-    const data = new F(dims.reduce((a, b) => a * b, 1)).map(() => std * randNormal(rng));
-    out[n] = { data, dims };
-  }
-  return out;
-}
+const LORA: TransformerConfig = { ...BASE, lora: { r: 2, scale: 3, targets: ALL_PROJECTIONS } };
 
 /** B rows of T tokens, row 1 right-padded, token weights the masked mean. */
 function makeBatch(
@@ -76,18 +46,6 @@ function makeBatch(
   return { ids, targets, positions, attn, weights: mask.map((x) => x / total), adv };
 }
 
-function batchFeeds(batch: PgBatch, b: number, t: number): Record<string, HostTensor> {
-  const bt = [b, t];
-  return {
-    ids: { data: batch.ids, dims: bt },
-    targets: { data: batch.targets, dims: bt },
-    positions: { data: batch.positions, dims: bt },
-    attn: { data: batch.attn, dims: bt },
-    weights: { data: batch.weights, dims: bt },
-    adv: { data: batch.adv, dims: bt },
-  };
-}
-
 /** Base weights away from init (generic norms and biases) and an adapter with B ≠ 0. */
 function float64Model() {
   const base = initParams(BASE, { seed: 1, std: 0.5, dtype: "float64" });
@@ -110,7 +68,11 @@ Deno.test("LoRA loss gradient (all seven targets, scale 3) matches float64 finit
   const [b, t] = [2, 5];
   const { loss } = policyLossGraph(LORA, { ...params, ...adapter }, b, t);
   const host = float64Model();
-  const values = { ...host.base, ...host.adapter, ...batchFeeds(makeBatch(b, t, "batch"), b, t) };
+  const values = {
+    ...host.base,
+    ...host.adapter,
+    ...pgBatchFeeds(makeBatch(b, t, "batch"), [b, t], false, "float64"),
+  };
   const r = await gradCheck(g, loss, Object.values(adapter), values);
   console.log(
     `LoRA loss gradient: max relative error ${r.maxRelError.toExponential(2)} over ` +
@@ -165,7 +127,7 @@ Deno.test("LoRA train step: the base stays bit for bit; only the adapter and its
     headDim: 8,
     intermediate: 64,
     vocabSize: 50,
-    lora: { r: 4, scale: 2, targets: ALL },
+    lora: { r: 4, scale: 2, targets: ALL_PROJECTIONS },
   };
   const [b, t] = [4, 16];
   const step = await createTrainStep({ cfg, batch: b, seqLen: t }, { threads: 1 });

@@ -14,25 +14,10 @@ import { type AgentSample, selectTrained, updateAgent } from "../lib/rl/update.t
 import { withAdapter } from "../lib/policy/policy.ts";
 import type { Completion } from "../lib/policy/sample.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
+import { ALL_PROJECTIONS, microConfig, randomPolicy, tinyLlamaConfig } from "./fixtures.ts";
 
-const ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
-const BASE: TransformerConfig = {
-  arch: "qwen2",
-  vocabSize: 13,
-  hidden: 8,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 2,
-  intermediate: 12,
-  maxPositions: 64,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-};
-const LORA: TransformerConfig = { ...BASE, lora: { r: 2, scale: 3, targets: ALL } };
+const BASE: TransformerConfig = microConfig();
+const LORA: TransformerConfig = { ...BASE, lora: { r: 2, scale: 3, targets: ALL_PROJECTIONS } };
 const [B, T] = [5, 7];
 /** Clip well below the gradient norm, so that clipping acts on the summed gradient. */
 const ADAM = { maxGradNorm: 0.05, weightDecay: 0.01 };
@@ -272,13 +257,13 @@ Deno.test("updateAgent with microBatchRows: the same update, deterministic, full
     mk([18], [44, 45, 46, 47, 48], -0.2),
   ];
   const opts = { lr: 1e-2, loss: { clipEps: 0.2 }, adam: { maxGradNorm: 0.1 }, innerIterations: 2 };
-  const params = initLora({ ...cfg, lora: { r: 2, scale: 2, targets: ALL } }, 5);
+  const params = initLora({ ...cfg, lora: { r: 2, scale: 2, targets: ALL_PROJECTIONS } }, 5);
   for (const [n, t] of Object.entries(params)) {
     if (n.includes("lora_B")) (t.data as Float32Array).fill(0.01);
   }
   const agents = [
     policy,
-    withAdapter(policy, { config: { r: 2, alpha: 4, targets: ALL }, params }),
+    withAdapter(policy, { config: { r: 2, alpha: 4, targets: ALL_PROJECTIONS }, params }),
   ];
   for (const [i, agent] of agents.entries()) {
     const s0 = initTrainState(agent.adapter ? agent.adapter.params : agent.params);

@@ -18,31 +18,9 @@ import {
   type RefParams,
   type RefVariant,
 } from "./reference/forward_ref.ts";
+import { castFloat, PARITY_LLAMA, PARITY_QWEN2 } from "./fixtures.ts";
 
-const LLAMA: TransformerConfig = {
-  arch: "llama",
-  vocabSize: 23,
-  hidden: 16,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 6, // heads·headDim = 24 ≠ hidden: o_proj is not square
-  intermediate: 24,
-  maxPositions: 32,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  qkvBias: false,
-  tieEmbeddings: true,
-};
-const QWEN2: TransformerConfig = {
-  ...LLAMA,
-  arch: "qwen2",
-  headDim: 4,
-  ropeTheta: 1e6,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-};
+const LLAMA = PARITY_LLAMA, QWEN2 = PARITY_QWEN2; // llama: o_proj is not square
 /** Qwen3: explicit head_dim (heads·headDim = 32 ≠ hidden), per-head q/k norm, no bias. */
 const QWEN3: TransformerConfig = {
   ...LLAMA,
@@ -129,26 +107,6 @@ const int64 = (rows: number[][]): HostTensor => ({
   dims: [rows.length, rows[0].length],
 });
 
-/** A float host tensor (usable both as an ORT feed and as a reference parameter). */
-type FloatTensor = { data: Float32Array | Float64Array; dims: number[] };
-
-function castParams(
-  host: Record<string, HostTensor>,
-  dtype: DType,
-): Record<string, FloatTensor> {
-  return Object.fromEntries(
-    Object.entries(host).map(([k, p]) => [
-      k,
-      {
-        data: dtype === "float64"
-          ? Float64Array.from(p.data as Float64Array)
-          : Float32Array.from(p.data as Float64Array),
-        dims: p.dims,
-      },
-    ]),
-  );
-}
-
 /**
  * Runs the graph on `batch` columns `[from, to)`, optionally with a K/V cache of the columns
  * before `from` (and logits of the last column only when `lastOnly`); returns logits and the
@@ -194,7 +152,7 @@ async function runGraph(
     threads: 1,
   });
   const feeds: Record<string, HostTensor> = {
-    ...castParams(host, dtype),
+    ...castFloat(host, dtype),
     ids: int64(cols(batch.ids)),
     positions: int64(cols(batch.positions)),
     bias: biasData(
@@ -212,7 +170,7 @@ async function runGraph(
 
 /** Reference parameters: exactly the values the graph was fed (float32-rounded for float32). */
 function refParams(host: Record<string, HostTensor>, dtype: DType): RefParams {
-  return castParams(castParams(host, dtype), "float64");
+  return castFloat(castFloat(host, dtype), "float64");
 }
 
 /** The float elements of a graph output as float64. */

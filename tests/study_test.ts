@@ -1,7 +1,8 @@
 /**
  * `bench/study.ts --quick` end to end (a few minutes on 2 cores): every task × method × seed
  * once in `results.json` with finite numbers in range, curves as long as the budget, the
- * tables and figures written, and a second invocation resuming (nothing to redo).
+ * tables and figures written, a second invocation resuming (nothing to redo), and `--jobs 2`
+ * (two worker processes) giving the same runs as `--jobs 1` (one process), wall times aside.
  */
 import assert from "node:assert/strict";
 import type { StudyResults } from "../bench/study.ts";
@@ -16,9 +17,9 @@ const MAX: Record<string, number> = {
   coding: 4,
 };
 
-async function study(out: string): Promise<string> {
+async function study(out: string, ...more: string[]): Promise<string> {
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/study.ts", "--quick", "--out", out],
+    args: ["run", "-A", "bench/study.ts", "--quick", "--out", out, ...more],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -35,9 +36,13 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const out = await Deno.makeTempDir({ prefix: "study-test-" });
-    await study(out);
+    assert.match(await study(out, "--jobs", "2"), /50 runs to do \(0 already in .*\), 2 processes/);
     const res: StudyResults = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
     assert.equal(res.quick, true);
+    // "a few minutes": 46-93 s measured on the shared 2 cores; 10 min means a stuck worker
+    assert.equal(res.invocations?.length, 1);
+    assert.ok(res.invocations![0].seconds < 600, `${res.invocations![0].seconds} s`);
+    assert.equal(res.invocations![0].jobs, 2);
     assert.equal(res.runs.length, TASKS.length * METHODS.length * 2);
     for (const t of TASKS) {
       for (const m of METHODS) {
@@ -85,6 +90,18 @@ Deno.test({
     assert.match(again, /nothing to do: all 50 runs are in/);
     const res2: StudyResults = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
     assert.deepEqual(res2.runs, res.runs);
+    // one process gives the same runs (each run seeded by itself, same thread count), in its
+    // own order: compare them by task, method and seed, without the wall times
+    const seq = await Deno.makeTempDir({ prefix: "study-test-seq-" });
+    assert.match(await study(seq, "--jobs", "1"), /, 1 process\b/);
+    const res1: StudyResults = JSON.parse(await Deno.readTextFile(`${seq}/results.json`));
+    const keyed = (r: StudyResults) =>
+      Object.fromEntries(
+        r.runs.map(({ seconds: _, ...run }) => [`${run.task}/${run.method}/${run.seed}`, run]),
+      );
+    assert.equal(res1.runs.length, res.runs.length);
+    assert.deepEqual(keyed(res1), keyed(res));
+    await Deno.remove(seq, { recursive: true });
     await Deno.remove(out, { recursive: true });
   },
 });

@@ -8,26 +8,13 @@ import type { HostTensor } from "../lib/engine/runtime.ts";
 import type { Params, TransformerConfig } from "../lib/model/transformer.ts";
 import { initParams, paramShapes } from "../lib/model/params.ts";
 import { makeRng, randInt, randNormal } from "../lib/util/rng.ts";
-import { createTrainStep, type PgBatch } from "../lib/rl/train_step.ts";
+import { createTrainStep, type PgBatch, pgBatchFeeds } from "../lib/rl/train_step.ts";
 import { initTrainState } from "../lib/engine/optim_step.ts";
 import { type LossOptions, policyLossGraph } from "../lib/rl/loss_graph.ts";
 import { UserError } from "../lib/util/errors.ts";
+import { microConfig } from "./fixtures.ts";
 
-const LLAMA: TransformerConfig = {
-  arch: "qwen2",
-  vocabSize: 13,
-  hidden: 8,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 2,
-  intermediate: 12,
-  maxPositions: 64,
-  ropeTheta: 10000,
-  normEps: 1e-6,
-  qkvBias: true,
-  tieEmbeddings: false,
-};
+const LLAMA: TransformerConfig = microConfig();
 const GPT2: TransformerConfig = {
   ...LLAMA,
   arch: "gpt2",
@@ -90,14 +77,7 @@ async function checkModel(cfg: TransformerConfig, lossOpts: LossOptions = {}) {
   const rng = makeRng("old");
   const values: Record<string, HostTensor> = { ...host };
   const bt = [b, t];
-  Object.assign(values, {
-    ids: { data: batch.ids, dims: bt },
-    targets: { data: batch.targets, dims: bt },
-    positions: { data: batch.positions, dims: bt },
-    attn: { data: batch.attn, dims: bt },
-    weights: { data: batch.weights, dims: bt },
-    adv: { data: batch.adv, dims: bt },
-  });
+  Object.assign(values, pgBatchFeeds(batch, bt, false, "float64"));
   // Log-probs of a "sampling" and a "reference" policy, near the current ones (ln 1/13 ≈ −2.56)
   // so that some ratios fall inside the clip range and some outside.
   const near = () => new Float64Array(b * t).map(() => -2.56 + 0.4 * randNormal(rng));

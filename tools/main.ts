@@ -44,7 +44,7 @@ It prints a sample joint answer before and after training, each step's reward, t
 levels, and where the metrics, agents and figure went.
 
 Options:
-  --steps N      training steps (default 30)
+  --steps N      training steps (default 60)
   --seed S       seed of every random stream (default 0)
   --ep NAME      onnxruntime execution provider: cpu (default), webgpu, cuda
   --no-fallback  stop with an error when --ep cannot start (default: run on CPU, with a warning)
@@ -85,7 +85,7 @@ await runCli(async () => {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      steps: { type: "string", default: "30" },
+      steps: { type: "string", default: "60" },
       seed: { type: "string", default: "0" },
       ep: { type: "string", default: "cpu" },
       "no-fallback": { type: "boolean", default: false },

@@ -93,6 +93,36 @@ export function adamwGraph(slots: AdamWSlot[], cfg: AdamWConfig): AdamWOutputs {
   return { gradNorm, next };
 }
 
+/**
+ * The graph outputs of an update `upd` of {@link adamwGraph}: `grad_norm`, then for each
+ * parameter `next.<p>`, `next_m.<p>`, `next_v.<p>` (and `grad.<p>`, when `grads` has it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ADAMW_DEFAULTS, adamwGraph, adamwStepOutputs } from "./adamw.ts";
+ * import { input, newGraph } from "./graph.ts";
+ * const g = newGraph("demo");
+ * const w = input(g, "w", [2]), gw = input(g, "gw", [2]);
+ * const upd = adamwGraph([{ name: "w", param: w, grad: gw, decay: true }], ADAMW_DEFAULTS);
+ * const out = adamwStepOutputs(upd, { w: gw });
+ * assert.deepEqual(Object.keys(out), ["grad_norm", "next.w", "next_m.w", "next_v.w", "grad.w"]);
+ * ```
+ */
+export function adamwStepOutputs(
+  upd: AdamWOutputs,
+  grads: Record<string, Tensor> = {},
+): Record<string, Tensor> {
+  const outputs: Record<string, Tensor> = { grad_norm: upd.gradNorm };
+  for (const [n, next] of Object.entries(upd.next)) {
+    outputs[`next.${n}`] = next.param;
+    outputs[`next_m.${n}`] = next.m;
+    outputs[`next_v.${n}`] = next.v;
+    if (grads[n]) outputs[`grad.${n}`] = grads[n];
+  }
+  return outputs;
+}
+
 /** Per-step scalar inputs for step `t` (1-based) at learning rate `lr`. */
 export function adamwScalars(
   t: number,

@@ -15,22 +15,10 @@
 import { type DType, type Graph, input, newGraph, type Tensor } from "./graph.ts";
 import { grad } from "./grad.ts";
 import { toOnnx } from "./onnx.ts";
-import {
-  ADAMW_DEFAULTS,
-  type AdamWConfig,
-  adamwGraph,
-  adamwScalars,
-  momentNames,
-} from "./adamw.ts";
+import { ADAMW_DEFAULTS, type AdamWConfig, adamwGraph, adamwStepOutputs } from "./adamw.ts";
 import { type HostTensor, openSession, type Session, type SessionOptions } from "./runtime.ts";
 import { isNormOrBias, type Params, type ParamStore } from "./param_types.ts";
-import {
-  allFinite,
-  type LossOutputs,
-  maxAbs,
-  NonFiniteStepError,
-  type TrainState,
-} from "./optim_step.ts";
+import { adamwFeeds, type LossOutputs, nextTrainState, type TrainState } from "./optim_step.ts";
 import { UserError } from "../util/errors.ts";
 
 /** Options of {@link buildGradGraph}. */
@@ -124,13 +112,7 @@ export function buildApplyGraph(
   }));
   if (!slots.length) throw new UserError("buildApplyGraph: no trainable parameters");
   const upd = adamwGraph(slots, { ...ADAMW_DEFAULTS, ...opts.adam });
-  const outputs: Record<string, Tensor> = { grad_norm: upd.gradNorm };
-  for (const s of slots) {
-    outputs[`next.${s.name}`] = upd.next[s.name].param;
-    outputs[`next_m.${s.name}`] = upd.next[s.name].m;
-    outputs[`next_v.${s.name}`] = upd.next[s.name].v;
-  }
-  return toOnnx(g, { outputs });
+  return toOnnx(g, { outputs: adamwStepOutputs(upd) });
 }
 
 /** A compiled gradient graph. */
@@ -241,18 +223,9 @@ export async function createApplyStep(
   return {
     session,
     async run(state, sums, lr, loss) {
-      const t = state.step + 1;
-      const sc = adamwScalars(t, lr, adam);
-      const feeds: Record<string, HostTensor> = {
-        lr: { data: F.of(sc.lr), dims: [] },
-        bias1: { data: F.of(sc.bias1), dims: [] },
-        bias2: { data: F.of(sc.bias2), dims: [] },
-      };
+      const feeds = adamwFeeds(state, names, lr, adam, opts.dtype);
       for (const n of names) {
-        const p = state.params[n], mn = momentNames(n);
-        feeds[n] = p;
-        feeds[mn.m] = state.m[n];
-        feeds[mn.v] = state.v[n];
+        const p = state.params[n];
         feeds[`grad.${n}`] = {
           data: sums[n] ? F.from(sums[n].data) : new F(p.data.length),
           dims: p.dims,
@@ -260,25 +233,7 @@ export async function createApplyStep(
       }
       const out = await session.run(feeds);
       const gradNorm = Number(out.grad_norm.data[0]);
-      const bad = !Number.isFinite(loss) || !Number.isFinite(gradNorm)
-        ? ""
-        : names.find((n) => !allFinite(out[`next.${n}`].data as Float32Array));
-      if (bad !== undefined) {
-        throw new NonFiniteStepError({
-          loss,
-          gradNorm,
-          ...(bad ? { param: bad } : {}),
-          maxAbsParam: maxAbs(state.params),
-          lr,
-        });
-      }
-      const next: TrainState = { params: {}, m: {}, v: {}, step: t };
-      for (const n of names) {
-        next.params[n] = out[`next.${n}`];
-        next.m[n] = out[`next_m.${n}`];
-        next.v[n] = out[`next_v.${n}`];
-      }
-      return { state: next, gradNorm };
+      return { state: nextTrainState(state, names, out, { loss, gradNorm, lr }), gradNorm };
     },
   };
 }

@@ -25,6 +25,7 @@ import {
   type AdamWConfig,
   adamwGraph,
   adamwScalars,
+  adamwStepOutputs,
   momentNames,
 } from "./adamw.ts";
 import { type HostTensor, openSession, type Session, type SessionOptions } from "./runtime.ts";
@@ -137,17 +138,8 @@ export function buildOptimGraph(
     })),
     { ...ADAMW_DEFAULTS, ...opts.adam },
   );
-  const outputs: Record<string, Tensor> = {
-    ...extra,
-    loss,
-    grad_norm: upd.gradNorm,
-  };
-  names.forEach((n, i) => {
-    outputs[`next.${n}`] = upd.next[n].param;
-    outputs[`next_m.${n}`] = upd.next[n].m;
-    outputs[`next_v.${n}`] = upd.next[n].v;
-    if (opts.outputGrads) outputs[`grad.${n}`] = grads[i];
-  });
+  const outGrads = opts.outputGrads ? Object.fromEntries(names.map((n, i) => [n, grads[i]])) : {};
+  const outputs: Record<string, Tensor> = { ...extra, loss, ...adamwStepOutputs(upd, outGrads) };
   return toOnnx(g, { outputs });
 }
 
@@ -279,12 +271,9 @@ export async function createOptimStep(
 ): Promise<OptimStep> {
   const session = await openSession(bytes, opts.session);
   const adam = { ...ADAMW_DEFAULTS, ...opts.adam };
-  const F = opts.dtype === "float64" ? Float64Array : Float32Array;
   return {
     session,
     async run(state, data, lr, frozen) {
-      const t = state.step + 1;
-      const sc = adamwScalars(t, lr, adam);
       const missing = opts.frozenNames?.find((n) => !frozen?.[n]);
       if (missing !== undefined) {
         throw new UserError(
@@ -292,40 +281,103 @@ export async function createOptimStep(
             `parameters as run(state, feeds, lr, frozen))`,
         );
       }
-      const feeds: Record<string, HostTensor> = {
+      const out = await session.run({
         ...data,
         ...(opts.frozenNames ? pick(frozen!, opts.frozenNames) : {}),
-        lr: { data: F.of(sc.lr), dims: [] },
-        bias1: { data: F.of(sc.bias1), dims: [] },
-        bias2: { data: F.of(sc.bias2), dims: [] },
-      };
-      for (const n of names) {
-        const mn = momentNames(n);
-        feeds[n] = state.params[n];
-        feeds[mn.m] = state.m[n];
-        feeds[mn.v] = state.v[n];
-      }
-      const out = await session.run(feeds);
+        ...adamwFeeds(state, names, lr, adam, opts.dtype),
+      });
       const loss = Number(out.loss.data[0]), gradNorm = Number(out.grad_norm.data[0]);
-      const bad = !Number.isFinite(loss) || !Number.isFinite(gradNorm)
-        ? ""
-        : names.find((n) => !allFinite(out[`next.${n}`].data as Float32Array));
-      if (bad !== undefined) {
-        throw new NonFiniteStepError({
-          loss,
-          gradNorm,
-          ...(bad ? { param: bad } : {}),
-          maxAbsParam: maxAbs(state.params),
-          lr,
-        });
-      }
-      const next: TrainState = { params: {}, m: {}, v: {}, step: t };
-      for (const n of names) {
-        next.params[n] = out[`next.${n}`];
-        next.m[n] = out[`next_m.${n}`];
-        next.v[n] = out[`next_v.${n}`];
-      }
+      const next = nextTrainState(state, names, out, { loss, gradNorm, lr });
       return { state: next, loss, gradNorm, outputs: out };
     },
   };
+}
+
+/**
+ * The AdamW inputs of one step from `state` at learning rate `lr`: the scalars `lr`, `bias1`
+ * and `bias2` of step `state.step + 1` (as `dtype` arrays, default float32) and, for each
+ * trainable parameter of `names`, the parameter and its two moments (the state's own tensors).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adamwFeeds, initTrainState } from "./optim_step.ts";
+ * import { ADAMW_DEFAULTS } from "./adamw.ts";
+ * const state = initTrainState({ w: { data: new Float32Array(2), dims: [2] } });
+ * const f = adamwFeeds(state, ["w"], 0.5, { ...ADAMW_DEFAULTS, beta1: 0.9 });
+ * assert.deepEqual(Object.keys(f), ["lr", "bias1", "bias2", "w", "adam_m.w", "adam_v.w"]);
+ * assert.equal(f.w, state.params.w);
+ * assert.ok(Math.abs(Number(f.bias1.data[0]) - 0.1) < 1e-7); // 1 − 0.9¹
+ * ```
+ */
+export function adamwFeeds(
+  state: TrainState,
+  names: string[],
+  lr: number,
+  adam: AdamWConfig,
+  dtype?: DType,
+): Record<string, HostTensor> {
+  const F = dtype === "float64" ? Float64Array : Float32Array;
+  const sc = adamwScalars(state.step + 1, lr, adam);
+  const feeds: Record<string, HostTensor> = {
+    lr: { data: F.of(sc.lr), dims: [] },
+    bias1: { data: F.of(sc.bias1), dims: [] },
+    bias2: { data: F.of(sc.bias2), dims: [] },
+  };
+  for (const n of names) {
+    const mn = momentNames(n);
+    feeds[n] = state.params[n];
+    feeds[mn.m] = state.m[n];
+    feeds[mn.v] = state.v[n];
+  }
+  return feeds;
+}
+
+/**
+ * The state after a step from `state`: the outputs `next.<p>`, `next_m.<p>`, `next_v.<p>` of
+ * `out` for each trainable parameter of `names`, at step `state.step + 1`. Throws
+ * {@link NonFiniteStepError} (`state` is left as it was) when the step's `loss` or `gradNorm`
+ * or a new parameter is not finite.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initTrainState, NonFiniteStepError, nextTrainState } from "./optim_step.ts";
+ * const t = (...v: number[]) => ({ data: Float32Array.from(v), dims: [v.length] });
+ * const state = initTrainState({ w: t(1) });
+ * const out = { "next.w": t(0.5), "next_m.w": t(1), "next_v.w": t(2) };
+ * const next = nextTrainState(state, ["w"], out, { loss: 1, gradNorm: 1, lr: 0.1 });
+ * assert.deepEqual([next.step, [...next.params.w.data]], [1, [0.5]]);
+ * assert.throws(
+ *   () => nextTrainState(state, ["w"], { ...out, "next.w": t(NaN) }, { loss: 1, gradNorm: 1, lr: 0.1 }),
+ *   NonFiniteStepError,
+ * );
+ * ```
+ */
+export function nextTrainState(
+  state: TrainState,
+  names: string[],
+  out: Record<string, HostTensor>,
+  step: { loss: number; gradNorm: number; lr: number },
+): TrainState {
+  const { loss, gradNorm, lr } = step;
+  const bad = !Number.isFinite(loss) || !Number.isFinite(gradNorm)
+    ? ""
+    : names.find((n) => !allFinite(out[`next.${n}`].data as Float32Array));
+  if (bad !== undefined) {
+    throw new NonFiniteStepError({
+      loss,
+      gradNorm,
+      ...(bad ? { param: bad } : {}),
+      maxAbsParam: maxAbs(state.params),
+      lr,
+    });
+  }
+  const next: TrainState = { params: {}, m: {}, v: {}, step: state.step + 1 };
+  for (const n of names) {
+    next.params[n] = out[`next.${n}`];
+    next.m[n] = out[`next_m.${n}`];
+    next.v[n] = out[`next_v.${n}`];
+  }
+  return next;
 }

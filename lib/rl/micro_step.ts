@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { HostTensor, SessionOptions } from "../engine/runtime.ts";
+import type { SessionOptions } from "../engine/runtime.ts";
 import { runtimeKey } from "../engine/runtime.ts";
 import { SessionCache } from "../engine/session_cache.ts";
 import { buildFor } from "../engine/target.ts";
@@ -35,7 +35,13 @@ import type { ParamStore } from "../model/params.ts";
 import { declareModelInputs } from "../model/inputs.ts";
 import { bucketLength } from "../policy/pack.ts";
 import { policyLossGraph } from "./loss_graph.ts";
-import { type PgBatch, type StepMetrics, trainedShapes, type TrainStepSpec } from "./train_step.ts";
+import {
+  type PgBatch,
+  pgBatchFeeds,
+  type StepMetrics,
+  trainedShapes,
+  type TrainStepSpec,
+} from "./train_step.ts";
 import { UserError } from "../util/errors.ts";
 
 /** One micro-batch: `rows` consecutive rows of a batch (with `sel` when positions are selected). */
@@ -172,23 +178,6 @@ function applyStepFor(spec: MicroStepSpec, opts: SessionOptions): Promise<ApplyS
   return s;
 }
 
-/** The feeds of one chunk (as `createTrainStep` builds them). */
-function chunkFeeds(c: MicroChunk, seqLen: number, F: typeof Float32Array | typeof Float64Array) {
-  const b = c.batch, bt = [c.rows, seqLen], kt = b.sel ? [b.sel.length] : bt;
-  const feeds: Record<string, HostTensor> = {
-    ids: { data: b.ids, dims: bt },
-    targets: { data: b.targets, dims: kt },
-    positions: { data: b.positions, dims: bt },
-    attn: { data: F.from(b.attn), dims: bt },
-    weights: { data: F.from(b.weights), dims: kt },
-    adv: { data: F.from(b.adv), dims: kt },
-  };
-  if (b.sel) feeds.sel = { data: b.sel, dims: kt };
-  if (b.oldLogp) feeds.old_logp = { data: F.from(b.oldLogp), dims: kt };
-  if (b.refLogp) feeds.ref_logp = { data: F.from(b.refLogp), dims: kt };
-  return feeds;
-}
-
 /**
  * One update over `chunks` (from {@link rowChunks}, each optionally cut to its trained positions
  * with `selectTrained`): a gradient call per chunk, the float64 sum of the gradients in chunk
@@ -226,7 +215,11 @@ export async function microBatchedStep(
       { ...shared, batch: c.rows, ...(c.batch.sel ? { select: c.batch.sel.length } : {}) },
       session,
     );
-    const r = await step.run(state.params, chunkFeeds(c, spec.seqLen, F), base);
+    const r = await step.run(
+      state.params,
+      pgBatchFeeds(c.batch, [c.rows, spec.seqLen], Boolean(c.batch.sel), spec.dtype),
+      base,
+    );
     sums = addGrads(sums, r.grads);
     loss += r.loss;
     let n = 0; // trained tokens (w > 0) of the chunk: weights of its kl / clip_fraction means

@@ -76,6 +76,48 @@ export interface PgBatch {
 }
 
 /**
+ * The graph feeds of a batch `b` of `dims` = `[rows, seqLen]` tokens, the float ones as `dtype`
+ * arrays (default float32): `ids`, `positions`, `attn` of shape `dims`; `targets`, `weights`,
+ * `adv` (and `old_logp` / `ref_logp` when the batch has them) of shape `dims`, or, with
+ * `select`, of shape `[K]` beside `sel` itself (`K` = `b.sel.length`, which must be set).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pgBatchFeeds } from "./train_step.ts";
+ * const b = {
+ *   ids: BigInt64Array.of(1n, 2n), targets: BigInt64Array.of(2n), positions: BigInt64Array.of(0n, 1n),
+ *   attn: Float32Array.of(1, 1), weights: Float32Array.of(1), adv: Float32Array.of(0.5),
+ *   sel: BigInt64Array.of(0n),
+ * };
+ * const f = pgBatchFeeds(b, [1, 2], true, "float64");
+ * assert.deepEqual(Object.keys(f), ["ids", "targets", "positions", "attn", "weights", "adv", "sel"]);
+ * assert.deepEqual([f.ids.dims, f.adv.dims, f.adv.data instanceof Float64Array], [[1, 2], [1], true]);
+ * ```
+ */
+export function pgBatchFeeds(
+  b: PgBatch,
+  dims: number[],
+  select: boolean,
+  dtype?: "float32" | "float64",
+): Record<string, HostTensor> {
+  const F = dtype === "float64" ? Float64Array : Float32Array;
+  const kt = select ? [b.sel!.length] : dims;
+  const feeds: Record<string, HostTensor> = {
+    ids: { data: b.ids, dims },
+    targets: { data: b.targets, dims: kt },
+    positions: { data: b.positions, dims },
+    attn: { data: F.from(b.attn), dims },
+    weights: { data: F.from(b.weights), dims: kt },
+    adv: { data: F.from(b.adv), dims: kt },
+  };
+  if (select) feeds.sel = { data: b.sel!, dims: kt };
+  if (b.oldLogp) feeds.old_logp = { data: F.from(b.oldLogp), dims: kt };
+  if (b.refLogp) feeds.ref_logp = { data: F.from(b.refLogp), dims: kt };
+  return feeds;
+}
+
+/**
  * The parameters a spec trains and those it reads frozen: every weight and none (full
  * fine-tuning), or the adapter's and the base's (`cfg.lora` set; see `model/inputs.ts`).
  *
@@ -201,7 +243,6 @@ export async function createTrainStep(
     session: opts,
     ...(frozen.length ? { frozenNames: frozen } : {}),
   });
-  const F = spec.dtype === "float64" ? Float64Array : Float32Array;
   const bt = [spec.batch, spec.seqLen];
   return {
     spec,
@@ -229,22 +270,7 @@ export async function createTrainStep(
           );
         }
       }
-      const kt = spec.select ? [spec.select] : bt;
-      const feeds: Record<string, HostTensor> = {
-        ids: { data: batch.ids, dims: bt },
-        targets: { data: batch.targets, dims: kt },
-        positions: { data: batch.positions, dims: bt },
-        attn: { data: F.from(batch.attn), dims: bt },
-        weights: { data: F.from(batch.weights), dims: kt },
-        adv: { data: F.from(batch.adv), dims: kt },
-      };
-      if (spec.select) feeds.sel = { data: batch.sel!, dims: kt };
-      if (batch.oldLogp) {
-        feeds.old_logp = { data: F.from(batch.oldLogp), dims: kt };
-      }
-      if (batch.refLogp) {
-        feeds.ref_logp = { data: F.from(batch.refLogp), dims: kt };
-      }
+      const feeds = pgBatchFeeds(batch, bt, Boolean(spec.select), spec.dtype);
       const r = await step.run(state, feeds, lr, frozen.length ? base : undefined);
       const out = r.outputs;
       let grads: ParamStore | undefined;

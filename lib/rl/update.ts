@@ -252,12 +252,12 @@ export async function updateAgent(
         { ep: policy.ep ?? "cpu" },
       )
       : step!.run(state, fed, opts.lr, base)).catch((err) => {
-      if (err instanceof NonFiniteStepError) {
-        err.details.maxAbsAdvantage = Math.max(...samples.map((s) => Math.abs(s.advantage)));
-        err.details.innerIteration = it + 1;
-      }
-      throw err;
-    });
+        if (err instanceof NonFiniteStepError) {
+          err.details.maxAbsAdvantage = Math.max(...samples.map((s) => Math.abs(s.advantage)));
+          err.details.innerIteration = it + 1;
+        }
+        throw err;
+      });
     state = r.state;
     m = r.metrics;
     metrics.losses.push(m.loss);
