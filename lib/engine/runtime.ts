@@ -182,7 +182,10 @@ export interface RuntimeSettings {
    * ScatterND (whose CPU "add" kernel races on repeated indices, see {@link hasScatterND}) on one
    * thread. The embedding backward is a one-hot MatMul rather than ScatterND (lib/engine/rules.ts),
    * so train steps keep every core; the kernels they use were measured bit-stable on 2 threads
-   * (tests/trainer_resume_envs_test.ts). False: the same on CPU today, minus ORT's
+   * (tests/trainer_resume_envs_test.ts). Bit-identical means for one thread count: 1 and 2
+   * threads sum some reductions in another order and can give different runs (measured in
+   * bench/RESULTS.md, study section), so set {@link RuntimeSettings.threads} to compare runs
+   * across machines with different core counts. False: the same on CPU today, minus ORT's
    * deterministic-compute flag (which matters on GPU providers).
    */
   deterministic: boolean;
