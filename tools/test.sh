@@ -32,62 +32,52 @@ source "$root/tools/bootstrap.sh" || {
 # Debian bookworm packages that give /usr/bin/python3 jupyter_client (+ pyzmq) and nbformat.
 JUPYTER_DEBS=(python3-jupyter-client python3-nbformat)
 
-ensure_jupyter() {
-  /usr/bin/python3 -c "import jupyter_client, nbformat" 2>/dev/null && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "tools/test.sh: /usr/bin/python3 lacks jupyter_client/nbformat; as root run:" >&2
-    echo "  apt-get update && apt-get install -y --no-install-recommends ${JUPYTER_DEBS[*]}" >&2
-    return 1
-  fi
-  local start=$SECONDS log
-  echo "tools/test.sh: installing ${JUPYTER_DEBS[*]} with apt-get ..." >&2
+# Installs Debian packages as root (apt options such as `-t SUITE` may precede them), printing
+# apt's output only when it fails and the time taken when it succeeds. $1 names what is installed.
+apt_get_install() {
+  local what="$1" start=$SECONDS log
+  shift
+  echo "tools/test.sh: installing $what with apt-get ..." >&2
   log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends "${JUPYTER_DEBS[@]}") 2>&1)" || {
+    --no-install-recommends "$@") 2>&1)" || {
     printf '%s\n' "$log" >&2
-    echo "tools/test.sh: apt-get install failed" >&2
+    echo "tools/test.sh: apt-get install $* failed" >&2
     return 1
   }
-  echo "tools/test.sh: Jupyter client installed in $((SECONDS - start)) s" >&2
+  echo "tools/test.sh: $what installed in $((SECONDS - start)) s" >&2
+}
+
+# Whether we are root; if not, says what is missing ($1), what fails without it ($2) and the
+# apt-get command that installs the packages ($3...), and returns 1.
+root_or_hint() {
+  [ "$(id -u)" -eq 0 ] && return 0
+  echo "tools/test.sh: $1 is missing, $2; as root run:" >&2
+  shift 2
+  echo "  apt-get update && apt-get install -y --no-install-recommends $*" >&2
+  return 1
+}
+
+ensure_jupyter() {
+  /usr/bin/python3 -c "import jupyter_client, nbformat" 2>/dev/null && return 0
+  root_or_hint "jupyter_client/nbformat for /usr/bin/python3" "notebooks will not run" \
+    "${JUPYTER_DEBS[@]}" || return 1
+  apt_get_install "the Jupyter client (${JUPYTER_DEBS[*]})" "${JUPYTER_DEBS[@]}" || return 1
   /usr/bin/python3 -c "import jupyter_client, nbformat"
 }
 
 # bubblewrap isolates the Python sandbox by the kernel; without it runPython refuses to run.
 ensure_bwrap() {
   command -v bwrap >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "tools/test.sh: bubblewrap (bwrap) is missing, sandbox tests will fail; as root run:" >&2
-    echo "  apt-get update && apt-get install -y --no-install-recommends bubblewrap" >&2
-    return 1
-  fi
-  local start=$SECONDS log
-  echo "tools/test.sh: installing bubblewrap with apt-get ..." >&2
-  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends bubblewrap) 2>&1)" || {
-    printf '%s\n' "$log" >&2
-    echo "tools/test.sh: apt-get install bubblewrap failed" >&2
-    return 1
-  }
-  echo "tools/test.sh: bubblewrap installed in $((SECONDS - start)) s" >&2
+  root_or_hint "bubblewrap (bwrap)" "sandbox tests will fail" bubblewrap || return 1
+  apt_get_install bubblewrap bubblewrap
 }
 
 # Redis for the distributed-training test (tests/distributed_test.ts starts its own redis-server on
 # a free port in a temporary folder): Debian's redis-server package, installed when missing.
 ensure_redis() {
   command -v redis-server >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "tools/test.sh: redis-server is missing, the distributed test will fail; as root run:" >&2
-    echo "  apt-get update && apt-get install -y --no-install-recommends redis-server" >&2
-    return 1
-  fi
-  local start=$SECONDS log
-  echo "tools/test.sh: installing redis-server with apt-get ..." >&2
-  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends redis-server) 2>&1)" || {
-    printf '%s\n' "$log" >&2
-    echo "tools/test.sh: apt-get install redis-server failed" >&2
-    return 1
-  }
-  echo "tools/test.sh: redis-server installed in $((SECONDS - start)) s" >&2
+  root_or_hint redis-server "the distributed test will fail" redis-server || return 1
+  apt_get_install redis-server redis-server
 }
 
 # The Vulkan driver that lets onnxruntime's WebGPU provider run with no GPU (tests/webgpu_test.ts):
@@ -133,7 +123,7 @@ ensure_lavapipe() {
       "$([ "$codename" = bookworm ] && echo "-t bookworm-backports ")${LAVAPIPE_DEBS[*]}" >&2
     return 1
   fi
-  local start=$SECONDS log target=()
+  local target=()
   if [ "$codename" = bookworm ]; then
     target=(-t bookworm-backports)
     if ! grep -Eqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
@@ -146,15 +136,9 @@ ensure_lavapipe() {
       echo "tools/test.sh: added bookworm-backports from $mirror to apt" >&2
     fi
   fi
-  echo "tools/test.sh: installing ${LAVAPIPE_DEBS[*]} ${target[*]} with apt-get ..." >&2
-  log="$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends "${target[@]}" "${LAVAPIPE_DEBS[@]}") 2>&1)" || {
-    printf '%s\n' "$log" >&2
-    echo "tools/test.sh: apt-get install ${LAVAPIPE_DEBS[*]} failed" >&2
+  apt_get_install "lavapipe (${LAVAPIPE_DEBS[*]} ${target[*]})" "${target[@]}" "${LAVAPIPE_DEBS[@]}" ||
     return 1
-  }
-  echo "tools/test.sh: lavapipe (Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers))" \
-    "installed in $((SECONDS - start)) s" >&2
+  echo "tools/test.sh: Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) is in place" >&2
 }
 
 cd "$root" || exit 1
